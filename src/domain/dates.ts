@@ -1,0 +1,108 @@
+/**
+ * Calendar dates as the domain uses them: `YYYY-MM-DD` strings at the edges, whole day numbers
+ * (days since 1970-01-01) inside, so that episode arithmetic is integer arithmetic. Instants with a
+ * time and offset are turned into the calendar date they fall on in Europe/London (GMT in winter,
+ * BST = UTC+1 from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October).
+ * Nothing here reads the clock.
+ */
+
+/** A calendar date, `YYYY-MM-DD`. */
+export type CalendarDate = string;
+
+/** Days since 1970-01-01 (proleptic Gregorian). */
+export type DayNumber = number;
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/** Days from 1970-01-01 to the given civil date (Howard Hinnant's days_from_civil). */
+export function dayFromCivil(year: number, month: number, day: number): DayNumber {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = (month + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** The civil date of a day number. */
+export function civilFromDay(dayNumber: DayNumber): { year: number; month: number; day: number } {
+  const z = dayNumber + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Parses `YYYY-MM-DD` to a day number, or returns undefined when it is not a real date. */
+export function parseCalendarDate(text: string): DayNumber | undefined {
+  const m = DATE_ONLY.exec(text);
+  if (!m) return undefined;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  return dayFromCivil(year, month, day);
+}
+
+/** Formats a day number as `YYYY-MM-DD`. */
+export function formatDay(dayNumber: DayNumber): CalendarDate {
+  const { year, month, day } = civilFromDay(dayNumber);
+  return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
+}
+
+/** Day of week of a day number, 0 = Sunday. */
+export function weekday(dayNumber: DayNumber): number {
+  return (((dayNumber + 4) % 7) + 7) % 7;
+}
+
+/** The day number of the last Sunday of a month. */
+function lastSunday(year: number, month: number): DayNumber {
+  const last = dayFromCivil(year, month, daysInMonth(year, month));
+  return last - weekday(last);
+}
+
+/** Minutes since the epoch (UTC) at which British Summer Time starts and ends in a year. */
+export function bstBounds(year: number): { start: number; end: number } {
+  return { start: (lastSunday(year, 3) * 24 + 1) * 60, end: (lastSunday(year, 10) * 24 + 1) * 60 };
+}
+
+/**
+ * Reads a FHIR `date` or `dateTime` and returns the Europe/London calendar date it falls on.
+ * A date without a time is taken as written. A dateTime without an offset is taken as London local
+ * time (FHIR requires an offset when a time is given; records that omit it are read leniently).
+ * Partial dates (`YYYY`, `YYYY-MM`) are not precise enough for an absence and return undefined.
+ */
+export function londonDay(text: string): DayNumber | undefined {
+  if (text.length === 10) return parseCalendarDate(text);
+  const m = DATE_TIME.exec(text);
+  if (!m) return undefined;
+  const date = parseCalendarDate(`${m[1]}-${m[2]}-${m[3]}`);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  if (date === undefined || hour > 23 || minute > 59 || second > 60) return undefined;
+  const zone = m[7];
+  if (zone === undefined) return date;
+  const offset =
+    zone === 'Z'
+      ? 0
+      : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  const utcMinutes = date * 1440 + hour * 60 + minute - offset;
+  const year = civilFromDay(Math.floor(utcMinutes / 1440)).year;
+  const { start, end } = bstBounds(year);
+  const londonMinutes = utcMinutes + (utcMinutes >= start && utcMinutes < end ? 60 : 0);
+  return Math.floor(londonMinutes / 1440);
+}
