@@ -31,7 +31,14 @@ export const CODE_SYSTEM = {
   assessmentModality: `${CANONICAL_BASE}/CodeSystem/assessment-modality`,
   promptOverrideReason: `${CANONICAL_BASE}/CodeSystem/prompt-override-reason`,
   employmentStatus: `${CANONICAL_BASE}/CodeSystem/employment-status`,
-  referralIdentifier: `${CANONICAL_BASE}/Id/referral`,
+  employmentDetail: `${CANONICAL_BASE}/CodeSystem/employment-detail`,
+  shareCategory: `${CANONICAL_BASE}/CodeSystem/referral-share-category`,
+} as const;
+
+/** Identifier systems the project mints. */
+export const ID_SYSTEM = {
+  referral: `${CANONICAL_BASE}/Id/referral`,
+  provider: `${CANONICAL_BASE}/Id/provider`,
 } as const;
 
 export const VALUE_SET = {
@@ -93,3 +100,26 @@ export const EMPLOYMENT_STATUSES = [
   'unknown',
 ] as const;
 export type EmploymentStatus = (typeof EMPLOYMENT_STATUSES)[number];
+
+/** Details of the patient's employer, recorded as components of the EmploymentStatus observation. */
+export const EMPLOYMENT_DETAIL_CODES = [
+  'employer-name',
+  'employer-size',
+  'employer-occupational-health',
+] as const;
+export type EmploymentDetailCode = (typeof EMPLOYMENT_DETAIL_CODES)[number];
+
+/** What a referral's Consent lets the practice share, with the provider and separately with the employer. */
+export const SHARE_CATEGORIES = [
+  'contact-details',
+  'fit-note-dates',
+  'diagnosis',
+  'functional-advice',
+  'employment-details',
+  'clinical-notes',
+] as const;
+export type ShareCategory = (typeof SHARE_CATEGORIES)[number];
+
+/** LOINC codes for the employment observations (as in HL7 ODH). */
+export const LOINC_EMPLOYMENT_STATUS = '74165-2';
+export const LOINC_OCCUPATION = '11341-5';
