@@ -32,7 +32,7 @@ export const DEFAULT_RULES: RulesFileInput = {
       summary: 'Off work {{absenceWeeks}} weeks ({{condition}}): early work and health advice may help',
       detail:
         'Most GPs in the study preferred the two-week point, when most patients first ask for a fit note: acting early keeps people from sliding into long-term worklessness.',
-      providers: ['jobs-and-health-work-coach', 'msk-physio-fast-track', 'talking-therapies-employment'],
+      providers: ['work-coach-service', 'msk-physio-fast-track', 'talking-therapies-employment'],
       source: {
         label: 'GP user-needs study of work and health services (PRUComm, 2022): the two-week point',
       },
@@ -47,7 +47,7 @@ export const DEFAULT_RULES: RulesFileInput = {
       summary: 'Off work {{absenceWeeks}} weeks ({{condition}}): consider a work and health assessment',
       detail:
         'The independent review of sickness absence (Black and Frost, 2011) proposed that an assessment service should usually be reached after four weeks off work.',
-      providers: ['local-oh-service', 'jobs-and-health-work-coach', 'talking-therapies-employment'],
+      providers: ['local-oh-service', 'work-coach-service', 'talking-therapies-employment'],
       source: { label: 'Independent review of sickness absence (Black and Frost, 2011): four weeks' },
       supersedes: ['two-weeks-early-advice'],
     },
@@ -77,7 +77,7 @@ export const DEFAULT_RULES: RulesFileInput = {
         'Off work {{absenceWeeks}} weeks ({{condition}}): consider case-managed return-to-work support',
       detail:
         'For conditions needing psychological input or workplace mediation, GPs most often chose three months (range 4 weeks to 6 months) for case-managed support.',
-      providers: ['case-managed-return-to-work'],
+      providers: ['case-managed-support'],
       source: { label: 'DWP GP focus groups on an assessment service (2012), Table 4.1: mode of 3 months' },
       supersedes: ['two-weeks-early-advice', 'four-weeks-review', 'six-weeks-oh'],
     },
@@ -106,7 +106,7 @@ export const DEFAULT_RULES: RulesFileInput = {
         'Fit note {{noteCount}} in this absence ({{condition}}): a work and health referral may break the cycle',
       detail:
         'GPs described repeat fit notes issued for lack of time or a suitable service; a work and health service was seen as a way to break the cycle.',
-      providers: ['local-oh-service', 'jobs-and-health-work-coach', 'case-managed-return-to-work'],
+      providers: ['local-oh-service', 'work-coach-service', 'case-managed-support'],
       source: {
         label: 'GP user-needs study of work and health services (PRUComm, 2022): the fit-note cycle',
       },

@@ -1,0 +1,333 @@
+/**
+ * The one evaluation the CLI, the GP app, the hub and CDS Hooks all use:
+ * fit notes → episodes → rules → CDS Hooks 2.0 cards. Pure: "today" and everything else is input.
+ */
+import { CANONICAL_BASE, CODE_SYSTEM, OVERRIDE_REASONS, type OverrideReason } from './codes.js';
+import { type ConditionGroupId, groupOfCoding, groupsOfCondition } from './conditionGroups.js';
+import { type CalendarDate, parseCalendarDate } from './dates.js';
+import { currentEpisode, type Episode, episodesOf } from './episodes.js';
+import type { FitNote, FitNoteCondition, UnreadableFitNote } from './fitnote.js';
+import { ageOn, type PatientFacts } from './patient.js';
+import { type Rule, type RulesFile, renderSummary } from './rules.js';
+import { stableUuid } from './stableId.js';
+
+export const OVERRIDE_REASON_DISPLAY: Record<OverrideReason, string> = {
+  'patient-declined': 'Patient declined',
+  'already-receiving-support': 'Already receiving support',
+  'employer-oh-in-place': 'Employer occupational health in place',
+  'not-clinically-appropriate': 'Not clinically appropriate',
+  other: 'Other',
+};
+
+/** A referral already in the record (ServiceRequest/Task), as far as suppression needs it. */
+export interface ExistingReferral {
+  ref: string;
+  /** Date the referral was made. */
+  authoredOn: CalendarDate;
+  /** True while the referral is live (requested, accepted, in progress); false once closed or cancelled. */
+  active: boolean;
+}
+
+/** What the GP did with a prompt: CDS Hooks feedback, plus snooze, keyed to the card uuid. */
+export interface PromptFeedback {
+  card: string;
+  outcome: 'accepted' | 'overridden' | 'snoozed';
+  outcomeTimestamp: string;
+  overrideReason?: { reason?: { system: string; code: string; display?: string }; userComment?: string };
+  /** For snoozes: until a date (exclusive), or until a new fit note after `latestIssued`. */
+  snooze?: { until?: CalendarDate; untilNextNote?: boolean; latestIssued?: CalendarDate };
+}
+
+export interface CardLink {
+  label: string;
+  url: string;
+  type: 'absolute' | 'smart';
+  appContext?: string;
+}
+
+export interface Card {
+  uuid: string;
+  summary: string;
+  detail: string;
+  indicator: Rule['indicator'];
+  source: { label: string; url?: string; topic?: { system: string; code: string; display: string } };
+  links?: CardLink[];
+  overrideReasons: Array<{ system: string; code: string; display: string }>;
+  extension: {
+    ruleId: string;
+    episodeStart: CalendarDate;
+    /** One line a GP reads first: "Off work 6 weeks, 3 fit notes, low back pain". */
+    reason: string;
+    /** Each fact that made the rule fire, and anything to confirm with the patient. */
+    facts: string[];
+    toConfirm: string[];
+    /** Provider ids the practice attached to the rule, in the rule's order. */
+    providers: string[];
+  };
+}
+
+export interface EvaluationInput {
+  patient: PatientFacts;
+  notes: readonly FitNote[];
+  unreadable?: readonly UnreadableFitNote[];
+  rules: RulesFile;
+  today: CalendarDate;
+  referrals?: readonly ExistingReferral[];
+  feedback?: readonly PromptFeedback[];
+  /** Where the referral form opens (a SMART launch URL); adds a `smart` link to each card. */
+  appLaunchUrl?: string;
+}
+
+export interface Evaluation {
+  episodes: Episode[];
+  cards: Card[];
+  unreadable: UnreadableFitNote[];
+}
+
+const GROUP_NAMES: Record<ConditionGroupId, string> = {
+  msk: 'musculoskeletal',
+  'mental-health': 'mental health',
+};
+
+/** The readable name of a condition: its text, else a coding's display, else its code. */
+export function conditionName(condition: FitNoteCondition): string {
+  const text = condition.text?.trim();
+  if (text) return text;
+  const coding = condition.codings.find((c) => c.display) ?? condition.codings[0];
+  return coding ? (coding.display ?? `${coding.code}`) : 'condition not stated';
+}
+
+function conditionsText(conditions: readonly FitNoteCondition[]): string {
+  if (conditions.length === 0) return 'condition not recorded';
+  const names = conditions.slice(0, 2).map(conditionName);
+  return conditions.length > 2
+    ? `${names.join(', ')} and ${conditions.length - 2} more`
+    : names.join(' and ');
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function episodeGroups(episode: Episode): ConditionGroupId[] {
+  const groups: ConditionGroupId[] = [];
+  for (const c of episode.conditions)
+    for (const g of groupsOfCondition(c)) if (!groups.includes(g)) groups.push(g);
+  return groups;
+}
+
+function expectedDays(rules: RulesFile, episode: Episode): { days: number; label: string } | undefined {
+  let best: { days: number; label: string } | undefined;
+  for (const entry of rules.expectedDurations ?? []) {
+    const matches = episode.conditions.some((c) =>
+      entry.conditionGroup !== undefined
+        ? c.codings.some((k) => groupOfCoding(k.system, k.code) === entry.conditionGroup)
+        : c.codings.some((k) => k.system === entry.system && k.code === entry.code),
+    );
+    // A specific code beats a group; among equals the shortest expectation applies.
+    if (matches && (best === undefined || entry.days < best.days))
+      best = { days: entry.days, label: entry.label };
+  }
+  return best;
+}
+
+interface Firing {
+  rule: Rule;
+  facts: string[];
+  toConfirm: string[];
+}
+
+/** Checks one rule against the current episode; returns why it fires, or undefined. */
+export function ruleFires(
+  rule: Rule,
+  episode: Episode,
+  patient: PatientFacts,
+  rules: RulesFile,
+  today: CalendarDate,
+): Firing | undefined {
+  if (!rule.enabled) return undefined;
+  const facts: string[] = [];
+  const toConfirm: string[] = [];
+  const { when } = rule;
+  if (when.absenceDaysAtLeast !== undefined) {
+    if (episode.absenceDays < when.absenceDaysAtLeast) return undefined;
+    facts.push(
+      `Off work ${plural(Math.floor(episode.absenceDays / 7), 'week')} (${plural(episode.absenceDays, 'day')}) since ${episode.start}`,
+    );
+  }
+  if (when.noteCountAtLeast !== undefined) {
+    if (episode.noteCount < when.noteCountAtLeast) return undefined;
+    facts.push(`${plural(episode.noteCount, 'fit note')} in this absence`);
+  }
+  if (when.episodesIn12MonthsAtLeast !== undefined) {
+    if (episode.episodesIn12Months < when.episodesIn12MonthsAtLeast) return undefined;
+    facts.push(`${plural(episode.episodesIn12Months, 'episode')} off work in 12 months`);
+  }
+  if (when.firstNote) {
+    if (episode.noteCount !== 1) return undefined;
+    facts.push('First fit note of this absence');
+  }
+  if (when.exceedsExpectedDuration) {
+    const expected = expectedDays(rules, episode);
+    if (expected === undefined || episode.absenceDays <= expected.days) return undefined;
+    facts.push(
+      `Off ${plural(episode.absenceDays, 'day')}, more than the ${expected.days} expected (${expected.label})`,
+    );
+  }
+  if (rule.conditionGroups !== undefined) {
+    const groups = episodeGroups(episode).filter((g) => rule.conditionGroups?.includes(g));
+    if (groups.length === 0) return undefined;
+    facts.push(
+      `Condition: ${conditionsText(episode.conditions)} (${groups.map((g) => GROUP_NAMES[g]).join(', ')})`,
+    );
+  }
+  if (rule.employmentStatus !== undefined) {
+    if (patient.employmentStatus === 'unknown')
+      toConfirm.push('Employment status is not recorded: confirm the patient is in work');
+    else if (!(rule.employmentStatus as readonly string[]).includes(patient.employmentStatus))
+      return undefined;
+  }
+  if (rule.ageRange !== undefined) {
+    const age = ageOn(patient.birthDate, today);
+    if (age === undefined) toConfirm.push('Date of birth is not recorded: confirm the patient’s age');
+    else if (
+      (rule.ageRange.min !== undefined && age < rule.ageRange.min) ||
+      (rule.ageRange.max !== undefined && age > rule.ageRange.max)
+    ) {
+      return undefined;
+    }
+  }
+  if (rule.mayBeFitOnly) {
+    if (episode.latestFitness !== 'may-be-fit') return undefined;
+    facts.push('Latest fit note says “may be fit for work”');
+  }
+  return { rule, facts, toConfirm };
+}
+
+/** Rules that fire for the episode, after supersession, in file order. */
+export function firingRules(
+  episode: Episode,
+  patient: PatientFacts,
+  rules: RulesFile,
+  today: CalendarDate,
+): Firing[] {
+  const firing: Firing[] = [];
+  for (const rule of rules.rules) {
+    const fired = ruleFires(rule, episode, patient, rules, today);
+    if (fired) firing.push(fired);
+  }
+  if (firing.length < 2) return firing;
+  const superseded = new Set<string>();
+  for (const f of firing) for (const id of f.rule.supersedes ?? []) superseded.add(id);
+  return firing.filter((f) => !superseded.has(f.rule.id));
+}
+
+/** The stable uuid of the card a rule raises for an episode (per note with `repeat: each-note`). */
+export function cardUuid(patient: PatientFacts, episode: Episode, rule: Rule): string {
+  const who = patient.nhsNumber ?? `Patient/${patient.id}`;
+  return rule.repeat === 'each-note'
+    ? stableUuid('card', who, episode.start, rule.id, episode.latestIssued)
+    : stableUuid('card', who, episode.start, rule.id);
+}
+
+function isSuppressed(uuid: string, episode: Episode, input: EvaluationInput): boolean {
+  const start = parseCalendarDate(episode.start) as number;
+  for (const referral of input.referrals ?? []) {
+    const authored = parseCalendarDate(referral.authoredOn);
+    if (referral.active && authored !== undefined && authored >= start) return true;
+  }
+  const today = parseCalendarDate(input.today) as number;
+  for (const fb of input.feedback ?? []) {
+    if (fb.card !== uuid) continue;
+    if (fb.outcome !== 'snoozed') return true;
+    const until = fb.snooze?.until === undefined ? undefined : parseCalendarDate(fb.snooze.until);
+    if (until !== undefined && today < until) return true;
+    if (
+      fb.snooze?.untilNextNote &&
+      fb.snooze.latestIssued !== undefined &&
+      episode.latestIssued <= fb.snooze.latestIssued
+    )
+      return true;
+  }
+  return false;
+}
+
+function buildCard(firing: Firing, episode: Episode, input: EvaluationInput): Card {
+  const { rule } = firing;
+  const uuid = cardUuid(input.patient, episode, rule);
+  const weeks = Math.floor(episode.absenceDays / 7);
+  const summary = renderSummary(rule.summary, {
+    absenceWeeks: String(weeks),
+    absenceDays: String(episode.absenceDays),
+    noteCount: String(episode.noteCount),
+    episodesIn12Months: String(episode.episodesIn12Months),
+    episodeStart: episode.start,
+    condition: conditionsText(episode.conditions),
+  });
+  const reason = [
+    `Off work ${weeks >= 2 ? plural(weeks, 'week') : plural(episode.absenceDays, 'day')}`,
+    plural(episode.noteCount, 'fit note'),
+    ...(episode.episodesIn12Months > 1 ? [`episode ${episode.episodesIn12Months} in 12 months`] : []),
+    conditionsText(episode.conditions),
+  ].join(', ');
+  const detail = [
+    ...firing.facts.map((f) => `- ${f}`),
+    ...firing.toConfirm.map((f) => `- To confirm: ${f}`),
+    ...(episode.latestFitness === 'may-be-fit' ? ['- Latest fit note: may be fit for work'] : []),
+    ...(rule.detail ? ['', rule.detail] : []),
+  ].join('\n');
+  const card: Card = {
+    uuid,
+    summary,
+    detail,
+    indicator: rule.indicator,
+    source: {
+      label: rule.source.label,
+      ...(rule.source.url ? { url: rule.source.url } : {}),
+      topic: { system: `${CANONICAL_BASE}/prompt-rule`, code: rule.id, display: rule.title },
+    },
+    overrideReasons: OVERRIDE_REASONS.map((code) => ({
+      system: CODE_SYSTEM.promptOverrideReason,
+      code,
+      display: OVERRIDE_REASON_DISPLAY[code],
+    })),
+    extension: {
+      ruleId: rule.id,
+      episodeStart: episode.start,
+      reason,
+      facts: firing.facts,
+      toConfirm: firing.toConfirm,
+      providers: rule.providers,
+    },
+  };
+  if (input.appLaunchUrl) {
+    card.links = [
+      {
+        label: 'Refer to a work and health provider',
+        url: input.appLaunchUrl,
+        type: 'smart',
+        appContext: JSON.stringify({ ruleId: rule.id, episodeStart: episode.start, card: uuid }),
+      },
+    ];
+  }
+  return card;
+}
+
+/** Evaluates one patient's fit notes against the practice's rules. */
+export function evaluate(input: EvaluationInput): Evaluation {
+  const episodes = episodesOf(input.notes, {
+    today: input.today,
+    episodeGapDays: input.rules.episodeGapDays,
+  });
+  const unreadable = [...(input.unreadable ?? [])];
+  const episode = currentEpisode(episodes);
+  if (episode === undefined) return { episodes, cards: [], unreadable };
+  const cards: Card[] = [];
+  for (const firing of firingRules(episode, input.patient, input.rules, input.today)) {
+    const uuid = cardUuid(input.patient, episode, firing.rule);
+    if (!isSuppressed(uuid, episode, input)) cards.push(buildCard(firing, episode, input));
+  }
+  const rank = { critical: 0, warning: 1, info: 2 } as const;
+  cards.sort((a, b) => rank[a.indicator] - rank[b.indicator]);
+  return { episodes, cards, unreadable };
+}
