@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { ICD10_UK, SNOMED } from './codes.js';
 import { DEFAULT_RULES } from './defaultRules.js';
+import { parseDirectory } from './directory.js';
 import { type Card, type EvaluationInput, evaluate, type PromptFeedback } from './evaluate.js';
 import type { FitNote } from './fitnote.js';
 import type { PatientFacts } from './patient.js';
@@ -438,5 +440,47 @@ describe('evaluate: suppression', () => {
     expect(evaluate({ patient: employed, notes, rules: defaults, today, ...extra }).cards.length).toBe(
       shown ? 1 : 0,
     );
+  });
+});
+
+describe('evaluate: providers from the directory', () => {
+  const parsed = parseDirectory(JSON.parse(readFileSync('examples/directory.json', 'utf8')));
+  if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+  const directory = parsed.directory.providers;
+
+  it("ranks the rule's providers for the patient and suggests the eligible ones", () => {
+    const [card] = evaluate({
+      patient: { ...employed, postcode: 'LS6 2AB' },
+      notes: sixWeeks(),
+      rules: defaults,
+      today,
+      directory,
+    }).cards;
+    const options = card?.extension.providerOptions ?? [];
+    expect(options.map((o) => o.id).sort()).toEqual(['local-oh-service', 'msk-physio-fast-track']);
+    const eligible = options.filter((o) => o.eligible);
+    expect(card?.suggestions?.map((s) => s.label)).toEqual(eligible.map((o) => `Refer to ${o.name}`));
+    if (eligible.length > 0) {
+      expect(card?.selectionBehavior).toBe('at-most-one');
+      expect(card?.suggestions?.[0]).toMatchObject({
+        isRecommended: true,
+        actions: [{ type: 'create', resource: { resourceType: 'ServiceRequest', status: 'draft' } }],
+      });
+    }
+    for (const o of options.filter((x) => !x.eligible)) expect(o.reasons.length).toBeGreaterThan(0);
+  });
+
+  it('explains why an unemployed patient cannot go to an employed-only service', () => {
+    const r = rules({ id: 'r', providers: ['local-oh-service'] });
+    const [card] = evaluate({
+      patient: { ...employed, employmentStatus: 'unemployed' },
+      notes: sixWeeks(),
+      rules: r,
+      today,
+      directory,
+    }).cards;
+    expect(card?.extension.providerOptions?.[0]).toMatchObject({ id: 'local-oh-service', eligible: false });
+    expect(card?.extension.providerOptions?.[0]?.reasons.join(' ')).toMatch(/unemployed/);
+    expect(card?.suggestions).toBeUndefined();
   });
 });

@@ -2,9 +2,11 @@
  * The one evaluation the CLI, the GP app, the hub and CDS Hooks all use:
  * fit notes → episodes → rules → CDS Hooks 2.0 cards. Pure: "today" and everything else is input.
  */
-import { CANONICAL_BASE, CODE_SYSTEM, OVERRIDE_REASONS, type OverrideReason } from './codes.js';
+import { CANONICAL_BASE, CODE_SYSTEM, ID_SYSTEM, OVERRIDE_REASONS, type OverrideReason } from './codes.js';
 import { type ConditionGroupId, groupOfCoding, groupsOfCondition } from './conditionGroups.js';
 import { type CalendarDate, parseCalendarDate } from './dates.js';
+import { type Provider, SERVICE_TYPE_LABELS } from './directory.js';
+import { rankProviders } from './eligibility.js';
 import { currentEpisode, type Episode, episodesOf } from './episodes.js';
 import type { FitNote, FitNoteCondition, UnreadableFitNote } from './fitnote.js';
 import { ageOn, type PatientFacts } from './patient.js';
@@ -45,6 +47,26 @@ export interface CardLink {
   appContext?: string;
 }
 
+/** A provider the rule names, with whether this patient can be referred to it. */
+export interface ProviderOption {
+  id: string;
+  name: string;
+  eligible: boolean;
+  /** Why not, when not eligible. */
+  reasons: string[];
+  /** What to check with the patient, when eligible on what the record shows. */
+  toConfirm: string[];
+  waitingTimeDays: number;
+}
+
+/** A CDS Hooks suggestion: open a referral to one provider (a draft ServiceRequest to create). */
+export interface CardSuggestion {
+  label: string;
+  uuid: string;
+  isRecommended: boolean;
+  actions: Array<{ type: 'create'; description: string; resource: Record<string, unknown> }>;
+}
+
 export interface Card {
   uuid: string;
   summary: string;
@@ -52,6 +74,8 @@ export interface Card {
   indicator: Rule['indicator'];
   source: { label: string; url?: string; topic?: { system: string; code: string; display: string } };
   links?: CardLink[];
+  suggestions?: CardSuggestion[];
+  selectionBehavior?: 'at-most-one';
   overrideReasons: Array<{ system: string; code: string; display: string }>;
   extension: {
     ruleId: string;
@@ -63,6 +87,8 @@ export interface Card {
     toConfirm: string[];
     /** Provider ids the practice attached to the rule, in the rule's order. */
     providers: string[];
+    /** With a directory: those providers ranked for this patient, eligible first, with reasons. */
+    providerOptions?: ProviderOption[];
   };
 }
 
@@ -76,6 +102,8 @@ export interface EvaluationInput {
   feedback?: readonly PromptFeedback[];
   /** Where the referral form opens (a SMART launch URL); adds a `smart` link to each card. */
   appLaunchUrl?: string;
+  /** The practice's provider directory: ranks each rule's providers for this patient. */
+  directory?: readonly Provider[];
 }
 
 export interface Evaluation {
@@ -252,6 +280,42 @@ function isSuppressed(uuid: string, episode: Episode, input: EvaluationInput): b
   return false;
 }
 
+/** The draft ServiceRequest a suggestion proposes; the referral form completes it (see referral.ts). */
+function draftServiceRequest(
+  patient: PatientFacts,
+  episode: Episode,
+  provider: Provider,
+): Record<string, unknown> {
+  const service = provider.services[0];
+  return {
+    resourceType: 'ServiceRequest',
+    status: 'draft',
+    intent: 'order',
+    subject: { reference: `Patient/${patient.id}` },
+    ...(service
+      ? {
+          code: {
+            coding: [
+              {
+                system: CODE_SYSTEM.referralServiceType,
+                code: service,
+                display: SERVICE_TYPE_LABELS[service],
+              },
+            ],
+          },
+        }
+      : {}),
+    performer: [
+      {
+        type: 'HealthcareService',
+        identifier: { system: ID_SYSTEM.provider, value: provider.id },
+        display: provider.name,
+      },
+    ],
+    reasonReference: episode.noteRefs.map((reference) => ({ reference })),
+  };
+}
+
 function buildCard(firing: Firing, episode: Episode, input: EvaluationInput): Card {
   const { rule } = firing;
   const uuid = cardUuid(input.patient, episode, rule);
@@ -300,6 +364,40 @@ function buildCard(firing: Firing, episode: Episode, input: EvaluationInput): Ca
       providers: rule.providers,
     },
   };
+  if (input.directory !== undefined) {
+    const named = input.directory.filter((p) => rule.providers.includes(p.id));
+    const facts = { ...input.patient, today: input.today, conditionGroups: episodeGroups(episode) };
+    const options: ProviderOption[] = rankProviders(facts, named).map(({ provider, result }) => ({
+      id: provider.id,
+      name: provider.name,
+      eligible: result.eligible,
+      reasons: result.eligible ? [] : result.reasons,
+      toConfirm: result.eligible ? result.toConfirm : [],
+      waitingTimeDays: provider.waitingTimeDays,
+    }));
+    card.extension.providerOptions = options;
+    const eligible = named.filter((p) => options.some((o) => o.id === p.id && o.eligible));
+    if (eligible.length > 0) {
+      card.selectionBehavior = 'at-most-one';
+      card.suggestions = options
+        .filter((o) => o.eligible)
+        .map((o, i) => {
+          const provider = eligible.find((p) => p.id === o.id) as Provider;
+          return {
+            label: `Refer to ${provider.name}`,
+            uuid: stableUuid('suggestion', uuid, provider.id),
+            isRecommended: i === 0,
+            actions: [
+              {
+                type: 'create' as const,
+                description: `Open a referral to ${provider.name}, prefilled from the record`,
+                resource: draftServiceRequest(input.patient, episode, provider),
+              },
+            ],
+          };
+        });
+    }
+  }
   if (input.appLaunchUrl) {
     card.links = [
       {
