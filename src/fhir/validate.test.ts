@@ -1,0 +1,252 @@
+import type { Observation, Resource } from '@medplum/fhirtypes';
+import { PROFILE } from '../domain/codes.js';
+import { listExamples } from './profiles.js';
+import { assertValid, ProfileValidationError, validateAgainstProfile } from './validate.js';
+
+function example<T extends Resource>(id: string): T {
+  const found = listExamples().find((r) => r.id === id);
+  if (!found) throw new Error(`no example ${id}`);
+  return structuredClone(found) as T;
+}
+
+const peter = (): Observation => example<Observation>('fitnote-peter');
+const john = (): Observation => example<Observation>('fitnote-john');
+
+describe('validateAgainstProfile', () => {
+  it.each([
+    ['fitnote-peter', PROFILE.fitNote],
+    ['fitnote-john', PROFILE.fitNote],
+    ['employment-status-peter', PROFILE.employmentStatus],
+    ['occupation-peter', PROFILE.occupation],
+    ['referral-peter', PROFILE.workHealthReferral],
+    ['consent-peter', PROFILE.referralConsent],
+    ['task-referral-peter', PROFILE.referralTask],
+  ])('accepts the example %s', (id, profile) => {
+    expect(validateAgainstProfile(example(id), profile)).toEqual([]);
+  });
+
+  it.each<[string, (note: Observation) => void, string, RegExp]>([
+    [
+      'no effectivePeriod.start',
+      (n) => {
+        delete n.effectivePeriod?.start;
+      },
+      'Observation.effective[x].start',
+      /required .*missing/i,
+    ],
+    [
+      'a status outside final | amended | corrected',
+      (n) => {
+        n.status = 'preliminary';
+      },
+      'Observation.status',
+      /preliminary.*not in the Fit note status value set.*final, amended, corrected/,
+    ],
+    [
+      'an unknown element',
+      (n) => {
+        (n as unknown as Record<string, unknown>).sicknessReason = 'flu';
+      },
+      'Observation.sicknessReason',
+      /"sicknessReason" is not an element of Observation/,
+    ],
+    [
+      'no issued',
+      (n) => {
+        delete n.issued;
+      },
+      'Observation.issued',
+      /required .*missing/i,
+    ],
+    [
+      'a code without 365524007',
+      (n) => {
+        n.code = { coding: [{ system: 'http://snomed.info/sct', code: '1331000000103' }] };
+      },
+      'Observation.code',
+      /must include http:\/\/snomed\.info\/sct\|365524007/,
+    ],
+    [
+      'a value that is neither not fit nor may be fit',
+      (n) => {
+        n.valueCodeableConcept = { coding: [{ system: 'http://snomed.info/sct', code: '73595000' }] };
+      },
+      'Observation.valueCodeableConcept',
+      /73595000, which is not in the Fit note outcome value set/,
+    ],
+    [
+      'an effectiveDateTime instead of a period',
+      (n) => {
+        delete n.effectivePeriod;
+        n.effectiveDateTime = '2026-10-24';
+      },
+      'Observation.effective[x].start',
+      /missing/,
+    ],
+    [
+      'an issued without a time zone',
+      (n) => {
+        n.issued = '2026-10-26T09:40:00';
+      },
+      'Observation.issued',
+      /not a valid FHIR instant; use a full date and time with a time zone/,
+    ],
+    [
+      'a subject that is not a Patient',
+      (n) => {
+        n.subject = { reference: 'Group/ward-7' };
+      },
+      'Observation.subject',
+      /Refers to a Group; the .* profile allows only Patient/,
+    ],
+  ])('rejects a FitNote with %s, naming the path', (_label, breakIt, path, message) => {
+    const note = peter();
+    breakIt(note);
+    const issues = validateAgainstProfile(note, PROFILE.fitNote);
+    expect(issues).toContainEqual({ path, message: expect.stringMatching(message) });
+  });
+
+  it.each<[string, (note: Observation) => void, string, RegExp]>([
+    [
+      'an assess-again answer that is text, not true/false',
+      (n) => {
+        const c = n.component?.find((x) => x.code.coding?.[0]?.code === 'assess-again');
+        if (c) {
+          delete c.valueBoolean;
+          c.valueString = 'yes';
+        }
+      },
+      'Observation.component[1].valueString',
+      /allows only valueBoolean here, not valueString/,
+    ],
+    [
+      'an assess-again component without an answer',
+      (n) => {
+        const c = n.component?.find((x) => x.code.coding?.[0]?.code === 'assess-again');
+        if (c) delete c.valueBoolean;
+      },
+      'Observation.component[1].value[x]',
+      /Required by the .* profile, but missing/,
+    ],
+    [
+      'two assess-again components',
+      (n) => {
+        const c = n.component?.find((x) => x.code.coding?.[0]?.code === 'assess-again');
+        if (c) n.component?.push(structuredClone(c));
+      },
+      'Observation.component',
+      /Has 2 "assessAgain" entries; the .* profile allows at most 1/,
+    ],
+    [
+      'advice with a code the fit note does not offer',
+      (n) => {
+        const c = n.component?.find((x) => x.code.coding?.[0]?.code === 'amended-duties');
+        if (c?.code.coding?.[0]) c.code.coding[0].code = 'work-from-home';
+      },
+      'Observation.component[2].code',
+      /work-from-home, which is not in the Fit note functional-advice options value set/,
+    ],
+    [
+      'a diagnosis without the condition',
+      (n) => {
+        const c = n.component?.find((x) => x.code.coding?.[0]?.code === '439401001');
+        if (c) delete c.valueCodeableConcept;
+      },
+      'Observation.component[0].value[x]',
+      /missing/,
+    ],
+  ])('checks inside the component slices: %s', (_label, breakIt, path, message) => {
+    const note = john();
+    breakIt(note);
+    expect(validateAgainstProfile(note, PROFILE.fitNote)).toContainEqual({
+      path,
+      message: expect.stringMatching(message),
+    });
+  });
+
+  it('checks the nested consent provisions that Medplum does not reach', () => {
+    const consent = example<Resource & { provision: { provision: Array<Record<string, unknown>> } }>(
+      'consent-peter',
+    );
+    const provider = consent.provision.provision[0];
+    if (provider) delete provider.actor;
+    const employer = consent.provision.provision[1] as { code: Array<{ coding: Array<{ code: string }> }> };
+    const first = employer.code[0]?.coding[0];
+    if (first) first.code = 'home-address';
+    const issues = validateAgainstProfile(consent, PROFILE.referralConsent);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: 'Consent.provision.provision[0].actor', message: expect.stringMatching(/missing/) },
+        {
+          path: 'Consent.provision.provision[1].code[0]',
+          message: expect.stringMatching(/home-address, which is not in the Referral share category/),
+        },
+      ]),
+    );
+  });
+
+  it('checks the referral identifier slice and contained requester', () => {
+    const referral = example<
+      Resource & { identifier: Array<{ value?: string }>; requester: { reference: string } }
+    >('referral-peter');
+    delete referral.identifier[0]?.value;
+    referral.requester.reference = '#someone-else';
+    const issues = validateAgainstProfile(referral, PROFILE.workHealthReferral);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: 'ServiceRequest.identifier[0].value', message: expect.stringMatching(/missing/) },
+        {
+          path: 'ServiceRequest.requester',
+          message: expect.stringMatching(/no contained resource has the id/),
+        },
+      ]),
+    );
+  });
+
+  it('accepts urn:uuid references, as inside a transaction Bundle', () => {
+    const note = peter();
+    note.subject = { reference: 'urn:uuid:0b6f3e2c-5d1a-4c8e-9f7b-2a3c4d5e6f70' };
+    expect(validateAgainstProfile(note, PROFILE.fitNote)).toEqual([]);
+  });
+
+  it('says when the resource type does not fit the profile', () => {
+    expect(validateAgainstProfile(example('consent-peter'), PROFILE.fitNote)).toEqual([
+      { path: 'Consent', message: expect.stringMatching(/profile is for Observation resources/) },
+    ]);
+  });
+
+  it('throws a plain-English error for an unknown profile', () => {
+    expect(() =>
+      validateAgainstProfile(peter(), 'https://fitnote-prompt.example/fhir/StructureDefinition/Nope'),
+    ).toThrow(/There is no profile .*Nope.*npm run profiles/);
+  });
+});
+
+describe('assertValid', () => {
+  it('returns quietly for a valid resource', () => {
+    expect(() => assertValid(peter(), PROFILE.fitNote)).not.toThrow();
+  });
+
+  it('throws with one line per issue', () => {
+    const note = peter();
+    note.status = 'preliminary';
+    delete note.issued;
+    let thrown: unknown;
+    try {
+      assertValid(note, PROFILE.fitNote);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ProfileValidationError);
+    const error = thrown as ProfileValidationError;
+    expect(error.issues).toHaveLength(2);
+    const lines = error.message.split('\n');
+    expect(lines[0]).toMatch(
+      /^Observation\/fitnote-peter does not conform to the .* profile .*fix these 2 problems:$/,
+    );
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/^Observation\.issued: Required/),
+      expect.stringMatching(/^Observation\.status: Has preliminary/),
+    ]);
+  });
+});
