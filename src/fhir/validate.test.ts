@@ -40,7 +40,7 @@ describe('validateAgainstProfile', () => {
         n.status = 'preliminary';
       },
       'Observation.status',
-      /preliminary.*not in the Fit note status value set.*final, amended, corrected/,
+      /"preliminary" is not allowed here: .* requires a code from the Fit note status value set: final, amended, corrected\./,
     ],
     [
       'an unknown element',
@@ -72,7 +72,7 @@ describe('validateAgainstProfile', () => {
         n.valueCodeableConcept = { coding: [{ system: 'http://snomed.info/sct', code: '73595000' }] };
       },
       'Observation.valueCodeableConcept',
-      /73595000, which is not in the Fit note outcome value set/,
+      /"73595000" is not allowed here: .*Fit note outcome value set/,
     ],
     [
       'an effectiveDateTime instead of a period',
@@ -144,7 +144,7 @@ describe('validateAgainstProfile', () => {
         if (c?.code.coding?.[0]) c.code.coding[0].code = 'work-from-home';
       },
       'Observation.component[2].code',
-      /work-from-home, which is not in the Fit note functional-advice options value set/,
+      /"work-from-home" is not allowed here: .*Fit note functional-advice options value set/,
     ],
     [
       'a diagnosis without the condition',
@@ -179,7 +179,7 @@ describe('validateAgainstProfile', () => {
         { path: 'Consent.provision.provision[0].actor', message: expect.stringMatching(/missing/) },
         {
           path: 'Consent.provision.provision[1].code[0]',
-          message: expect.stringMatching(/home-address, which is not in the Referral share category/),
+          message: expect.stringMatching(/"home-address" is not allowed here: .*Referral share category/),
         },
       ]),
     );
@@ -246,7 +246,7 @@ describe('assertValid', () => {
     );
     expect(lines.slice(1)).toEqual([
       expect.stringMatching(/^Observation\.issued: Required/),
-      expect.stringMatching(/^Observation\.status: Has preliminary/),
+      expect.stringMatching(/^Observation\.status: "preliminary" is not allowed/),
     ]);
   });
 });

@@ -384,29 +384,33 @@ class ProfileContext {
   ): ValidationIssue[] {
     const valueSet = getValueSet(element.binding?.valueSet ?? '');
     const label = valueSet?.title ?? valueSet?.name ?? element.binding?.valueSet ?? 'required';
+    const systems = new Set([...codes].map((c) => c.slice(0, c.indexOf('|'))));
     const listed = [...codes].map((c) => c.slice(c.indexOf('|') + 1));
-    const options = listed.length <= 10 ? `: use one of ${listed.join(', ')}` : '';
+    const options = listed.length <= 10 ? `: ${listed.join(', ')}` : '';
     const value = node.value;
     let given: string[];
     let ok: boolean;
     if (typeof value === 'string') {
-      given = [value];
-      ok = [...codes].some((c) => c.slice(c.indexOf('|') + 1) === value);
+      given = [`"${value}"`];
+      ok = listed.includes(value);
     } else if (isObject(value)) {
       const codings = Array.isArray(value.coding) ? value.coding.filter(isObject) : [value];
-      given = codings.map((c) => `${c.system ?? ''}|${c.code ?? ''}`);
-      ok = given.some((g) => codes.has(g));
+      const keys = codings.map((c) => `${c.system ?? ''}|${c.code ?? ''}`);
+      ok = keys.some((key) => codes.has(key));
+      given = codings.map((c) =>
+        systems.has(String(c.system ?? ''))
+          ? `"${c.code ?? ''}"`
+          : `"${c.code ?? ''}" (system ${c.system ?? 'missing'})`,
+      );
     } else {
       return [];
     }
     if (ok) return [];
-    const shown = given.length
-      ? given.map((g) => (g.startsWith('|') ? g.slice(1) : g)).join(', ')
-      : 'no code';
+    const what = given.length === 0 ? 'A value without a code' : given.join(', ');
     return [
       {
         path: node.path,
-        message: `Has ${shown}, which is not in the ${label} value set the ${this.name} profile requires${options}.`,
+        message: `${what} is not allowed here: the ${this.name} profile requires a code from the ${label} value set${options}.`,
       },
     ];
   }
