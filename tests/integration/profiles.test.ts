@@ -56,7 +56,7 @@ describe('generated profiles are in step with the FSH', () => {
       // A throwaway HOME proves the build does not rely on ~/.fhir; FPL_REGISTRY points nowhere.
       const run = spawnSync(
         process.execPath,
-        [path.join(root, 'scripts/build-profiles.mjs'), '--out', outDir],
+        [path.join(root, 'fhir-profiles/build.mjs'), '--out', outDir],
         {
           cwd: root,
           env: { ...process.env, HOME: home, FPL_REGISTRY: 'http://127.0.0.1:9' },

