@@ -742,7 +742,7 @@ export const VIGNETTE_INDEX: readonly VignetteIndexEntry[] = [
     key: 'cathy',
     name: 'Cathy Testwell',
     summary:
-      'Supermarket worker, low back pain: self-certified last week; first fit note today (2 weeks, may be fit, amended duties, no lifting). No duration prompt yet.',
+      'Supermarket worker, low back pain: self-certified last week; first fit note today (2 weeks, may be fit, amended duties, no lifting). Early advice only; no assessment prompt yet.',
   },
   {
     key: 'sarah',
@@ -760,7 +760,7 @@ export const VIGNETTE_INDEX: readonly VignetteIndexEntry[] = [
     key: 'peter',
     name: 'Peter Testbrook',
     summary:
-      'Call-centre worker, depression and anxiety: 28 days off over two notes, the second issued today; improving. Sensitive: nothing to the employer without consent.',
+      'Call-centre worker, depression and anxiety: 28 days off over two notes, the second issued today (4 weeks reached); improving. Sensitive: nothing to the employer without consent.',
   },
   {
     key: 'gap-seven',
