@@ -164,60 +164,61 @@ function fitnessOf(concept: unknown): Fitness | 'both' | undefined {
 /**
  * Conditions repeat across notes (the same SNOMED CT and ICD-10 codes and wording), so each distinct
  * one is built once and shared, frozen: notes are read-only values, and sharing keeps the reader from
- * allocating several objects per note that would all live as long as the notes. The cache is a trie
- * over the condition's strings (text, then system, code and display of each coding), so a lookup
- * allocates nothing.
+ * allocating several objects per note that would all live as long as the notes. Candidates are
+ * found by the first code (or the text) and compared field by field, so a lookup allocates nothing.
  */
-interface ConditionNode {
-  next: Map<string, ConditionNode> | undefined;
-  condition: FitNoteCondition | undefined;
-}
-const NO_TEXT = '\u0000';
-const NO_DISPLAY = '\u0001';
-let conditionRoot: ConditionNode = { next: undefined, condition: undefined };
-let conditionNodes = 0;
-
-function step(node: ConditionNode, token: string): ConditionNode {
-  let next = node.next;
-  if (next === undefined) {
-    next = new Map();
-    node.next = next;
-  }
-  let child = next.get(token);
-  if (child === undefined) {
-    child = { next: undefined, condition: undefined };
-    next.set(token, child);
-    conditionNodes++;
-  }
-  return child;
-}
+const conditionCache = new Map<string, FitNoteCondition[]>();
 
 function isCoding(coding: unknown): coding is { system: string; code: string; display?: unknown } {
   return isObj(coding) && typeof coding.system === 'string' && typeof coding.code === 'string';
+}
+
+function sameCondition(
+  condition: FitNoteCondition,
+  list: readonly unknown[] | undefined,
+  count: number,
+  text: string | undefined,
+): boolean {
+  if (condition.text !== text || condition.codings.length !== count) return false;
+  if (list === undefined) return true;
+  let i = 0;
+  for (const coding of list) {
+    if (!isCoding(coding)) continue;
+    const known = condition.codings[i++] as Coding;
+    if (
+      known.code !== coding.code ||
+      known.system !== coding.system ||
+      known.display !== (typeof coding.display === 'string' ? coding.display : undefined)
+    ) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function readCondition(concept: unknown): FitNoteCondition | undefined {
   if (!isObj(concept)) return undefined;
   const text = typeof concept.text === 'string' && concept.text.trim() !== '' ? concept.text : undefined;
   const list = Array.isArray(concept.coding) ? concept.coding : undefined;
-  if (conditionNodes > 200_000) {
-    conditionRoot = { next: undefined, condition: undefined };
-    conditionNodes = 0;
-  }
-  let node = step(conditionRoot, text ?? NO_TEXT);
+  let first: string | undefined;
   let count = 0;
   if (list !== undefined) {
     for (const coding of list) {
       if (!isCoding(coding)) continue;
-      node = step(
-        step(step(node, coding.system), coding.code),
-        typeof coding.display === 'string' ? coding.display : NO_DISPLAY,
-      );
+      if (first === undefined) first = coding.code;
       count++;
     }
   }
-  if (count === 0 && text === undefined) return undefined;
-  if (node.condition !== undefined) return node.condition;
+  const key = first ?? text;
+  if (key === undefined) return undefined;
+  let candidates = conditionCache.get(key);
+  if (candidates !== undefined) {
+    for (const candidate of candidates) if (sameCondition(candidate, list, count, text)) return candidate;
+  } else {
+    if (conditionCache.size > 50_000) conditionCache.clear();
+    candidates = [];
+    conditionCache.set(key, candidates);
+  }
   const codings: Coding[] = [];
   if (list !== undefined) {
     for (const coding of list) {
@@ -232,8 +233,10 @@ function readCondition(concept: unknown): FitNoteCondition | undefined {
     }
   }
   Object.freeze(codings);
-  node.condition = Object.freeze(text === undefined ? { codings } : { codings, text });
-  return node.condition;
+  const condition: FitNoteCondition = Object.freeze(text === undefined ? { codings } : { codings, text });
+  if (candidates.length >= 64) candidates.length = 0;
+  candidates.push(condition);
+  return condition;
 }
 
 function firstReference(list: unknown, key?: string): string | undefined {
