@@ -2,7 +2,9 @@
  * The shipped national defaults: the rules a practice starts from. Every threshold names its source
  * in the research behind the product (see shared/research): a practice's IT lead overrides them
  * locally. Supersession keeps prompts few: when a later threshold fires it replaces the earlier ones
- * for that episode, so a GP who first sees a patient at six weeks gets one prompt, not three.
+ * for that episode, so a GP who first sees a patient at six weeks gets one prompt, not three; the
+ * repeat-note and recurrence prompts replace the general two- and four-week ones, and give way to the
+ * six-week and three-month ones.
  */
 import type { RulesFileInput } from './rules.js';
 
@@ -64,7 +66,7 @@ export const DEFAULT_RULES: RulesFileInput = {
         'Six weeks was the most common point GPs chose for referral to an occupational health assessment (range 4 weeks to 3 months); past six weeks an absence is likely to become long term.',
       providers: ['local-oh-service', 'msk-physio-fast-track'],
       source: { label: 'DWP GP focus groups on an assessment service (2012), Table 4.1: mode of 6 weeks' },
-      supersedes: ['two-weeks-early-advice', 'four-weeks-review'],
+      supersedes: ['two-weeks-early-advice', 'four-weeks-review', 'fourth-note-one-episode'],
     },
     {
       id: 'three-months-case-managed',
@@ -79,7 +81,7 @@ export const DEFAULT_RULES: RulesFileInput = {
         'For conditions needing psychological input or workplace mediation, GPs most often chose three months (range 4 weeks to 6 months) for case-managed support.',
       providers: ['case-managed-support'],
       source: { label: 'DWP GP focus groups on an assessment service (2012), Table 4.1: mode of 3 months' },
-      supersedes: ['two-weeks-early-advice', 'four-weeks-review', 'six-weeks-oh'],
+      supersedes: ['two-weeks-early-advice', 'four-weeks-review', 'six-weeks-oh', 'fourth-note-one-episode'],
     },
     {
       id: 'third-episode-12-months',
@@ -94,6 +96,7 @@ export const DEFAULT_RULES: RulesFileInput = {
         'Recurrent absence with the same problem (the recurrent back-pain vignette) suggests the work itself needs assessing.',
       providers: ['local-oh-service', 'msk-physio-fast-track'],
       source: { label: 'DWP GP focus groups (2012): recurrent-absence vignette, third episode in 12 months' },
+      supersedes: ['two-weeks-early-advice', 'four-weeks-review'],
     },
     {
       id: 'fourth-note-one-episode',
@@ -110,6 +113,7 @@ export const DEFAULT_RULES: RulesFileInput = {
       source: {
         label: 'GP user-needs study of work and health services (PRUComm, 2022): the fit-note cycle',
       },
+      supersedes: ['two-weeks-early-advice', 'four-weeks-review'],
     },
     {
       id: 'longer-than-expected',

@@ -280,7 +280,7 @@ describe('evaluate: the shipped defaults', () => {
     ['unemployed: no prompt', sixWeeks(), { ...employed, employmentStatus: 'unemployed' }, []],
     ['an old episode: no prompt', [note('2026-06-01', '2026-08-01')], employed, []],
     [
-      'fourth note: the fit-note cycle rule fires with the six-week prompt',
+      'fourth note at six weeks: the six-week prompt replaces the fit-note cycle one',
       [
         note('2026-10-01', '2026-10-14'),
         note('2026-10-15', '2026-10-28'),
@@ -288,7 +288,18 @@ describe('evaluate: the shipped defaults', () => {
         note('2026-11-12', '2026-11-25'),
       ],
       employed,
-      ['six-weeks-oh', 'fourth-note-one-episode'],
+      ['six-weeks-oh'],
+    ],
+    [
+      'fourth note at three weeks: the fit-note cycle prompt replaces early advice',
+      [
+        note('2026-10-31', '2026-11-05'),
+        note('2026-11-06', '2026-11-11'),
+        note('2026-11-12', '2026-11-16'),
+        note('2026-11-17', '2026-11-21'),
+      ],
+      employed,
+      ['fourth-note-one-episode'],
     ],
   ])('%s', (_name, notes, patient, expected) => {
     expect(fired({ notes, patient }).sort()).toEqual(expected.sort());
