@@ -12,31 +12,31 @@ export type CalendarDate = string;
 /** Days since 1970-01-01 (proleptic Gregorian). */
 export type DayNumber = number;
 
-const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+// Held locally: global lookups are slow in some sandboxes (jest's vm contexts), and these run hot.
+const { floor } = Math;
 
 /** Days from 1970-01-01 to the given civil date (Howard Hinnant's days_from_civil). */
 export function dayFromCivil(year: number, month: number, day: number): DayNumber {
   const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
+  const era = floor(y / 400);
   const yoe = y - era * 400;
   const mp = (month + 9) % 12;
-  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const doy = floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy;
   return era * 146097 + doe - 719468;
 }
 
 /** The civil date of a day number. */
 export function civilFromDay(dayNumber: DayNumber): { year: number; month: number; day: number } {
   const z = dayNumber + 719468;
-  const era = Math.floor(z / 146097);
+  const era = floor(z / 146097);
   const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100));
+  const mp = floor((5 * doy + 2) / 153);
+  const day = doy - floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
 }
@@ -46,15 +46,40 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+/** Day number of the `YYYY-MM-DD` at the start of text, or undefined when it is not a real date. */
+function datePrefix(text: string): DayNumber | undefined {
+  if (text.length < 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
+  // Each digit as 0..9; any other character is negative or above 9, and so above 9 unsigned.
+  const y0 = text.charCodeAt(0) - 48;
+  const y1 = text.charCodeAt(1) - 48;
+  const y2 = text.charCodeAt(2) - 48;
+  const y3 = text.charCodeAt(3) - 48;
+  const m0 = text.charCodeAt(5) - 48;
+  const m1 = text.charCodeAt(6) - 48;
+  const d0 = text.charCodeAt(8) - 48;
+  const d1 = text.charCodeAt(9) - 48;
+  if (
+    y0 >>> 0 > 9 ||
+    y1 >>> 0 > 9 ||
+    y2 >>> 0 > 9 ||
+    y3 >>> 0 > 9 ||
+    m0 >>> 0 > 9 ||
+    m1 >>> 0 > 9 ||
+    d0 >>> 0 > 9 ||
+    d1 >>> 0 > 9
+  ) {
+    return undefined;
+  }
+  const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+  const month = m0 * 10 + m1;
+  const day = d0 * 10 + d1;
+  if (month < 1 || month > 12 || day < 1 || (day > 28 && day > daysInMonth(year, month))) return undefined;
+  return dayFromCivil(year, month, day);
+}
+
 /** Parses `YYYY-MM-DD` to a day number, or returns undefined when it is not a real date. */
 export function parseCalendarDate(text: string): DayNumber | undefined {
-  const m = DATE_ONLY.exec(text);
-  if (!m) return undefined;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  return dayFromCivil(year, month, day);
+  return text.length === 10 ? datePrefix(text) : undefined;
 }
 
 /** Formats a day number as `YYYY-MM-DD`. */
@@ -86,10 +111,10 @@ export function bstBounds(year: number): { start: number; end: number } {
  * Partial dates (`YYYY`, `YYYY-MM`) are not precise enough for an absence and return undefined.
  */
 export function londonDay(text: string): DayNumber | undefined {
-  if (text.length === 10) return parseCalendarDate(text);
+  if (text.length === 10) return datePrefix(text);
   const m = DATE_TIME.exec(text);
   if (!m) return undefined;
-  const date = parseCalendarDate(`${m[1]}-${m[2]}-${m[3]}`);
+  const date = datePrefix(text);
   const hour = Number(m[4]);
   const minute = Number(m[5]);
   const second = m[6] === undefined ? 0 : Number(m[6]);

@@ -12,7 +12,7 @@
  * - An episode is current when it covers "today" or ended at most `episodeGapDays` days before it, so
  *   that a new note today would still join it. Only the current episode can fire a prompt.
  */
-import { type CalendarDate, type DayNumber, formatDay, parseCalendarDate } from './dates.js';
+import { type CalendarDate, civilFromDay, type DayNumber, dayFromCivil, parseCalendarDate } from './dates.js';
 import type { FitNote, FitNoteCondition, Fitness } from './fitnote.js';
 
 export interface Episode {
@@ -45,13 +45,6 @@ export interface EpisodeOptions {
 
 export const DEFAULT_EPISODE_GAP_DAYS = 7;
 
-interface DatedNote {
-  note: FitNote;
-  start: DayNumber;
-  end: DayNumber; // inclusive; open-ended notes end today (or on their start, if later)
-  issued: DayNumber;
-}
-
 const SOURCE_RANK: Record<FitNote['source'], number> = {
   observation: 0,
   'questionnaire-response': 1,
@@ -59,104 +52,201 @@ const SOURCE_RANK: Record<FitNote['source'], number> = {
   'coded-entry': 3,
 };
 
-function conditionKey(condition: FitNoteCondition): string {
-  if (condition.codings.length > 0) {
-    return condition.codings
-      .map((c) => `${c.system}|${c.code}`)
-      .sort()
-      .join(',');
-  }
-  return `text:${(condition.text ?? '').trim().toLowerCase()}`;
-}
-
+/** Two conditions are the same when they are one object, share a coding, or (uncoded) share their text. */
 function sameCondition(a: FitNoteCondition, b: FitNoteCondition): boolean {
-  if (conditionKey(a) === conditionKey(b)) return true;
-  return a.codings.some((x) => b.codings.some((y) => x.system === y.system && x.code === y.code));
+  if (a === b) return true;
+  if (a.codings.length === 0 && b.codings.length === 0) {
+    return (a.text ?? '').trim().toLowerCase() === (b.text ?? '').trim().toLowerCase();
+  }
+  for (const x of a.codings)
+    for (const y of b.codings) if (x.code === y.code && x.system === y.system) return true;
+  return false;
 }
 
-/** Prefers the richer of two records of the same certificate, merging what each adds. */
-function mergeDuplicate(kept: DatedNote, other: DatedNote): DatedNote {
-  const [primary, secondary] =
-    SOURCE_RANK[other.note.source] < SOURCE_RANK[kept.note.source] ||
-    (SOURCE_RANK[other.note.source] === SOURCE_RANK[kept.note.source] && other.issued > kept.issued)
-      ? [other, kept]
-      : [kept, other];
-  const conditions = primary.note.conditions.slice();
-  for (const c of secondary.note.conditions)
-    if (!conditions.some((k) => sameCondition(k, c))) conditions.push(c);
-  const advice = primary.note.advice.slice();
-  for (const a of secondary.note.advice) if (!advice.includes(a)) advice.push(a);
-  return { ...primary, note: { ...primary.note, conditions, advice } };
+function addConditions(into: FitNoteCondition[], from: readonly FitNoteCondition[]): void {
+  for (const c of from) {
+    let known = false;
+    for (const k of into) {
+      if (sameCondition(k, c)) {
+        known = true;
+        break;
+      }
+    }
+    if (!known) into.push(c);
+  }
 }
 
-function toDated(notes: readonly FitNote[], today: DayNumber): DatedNote[] {
-  const byPeriod = new Map<string, DatedNote>();
+/** The richer of two records of the same certificate, with what the other adds merged in. */
+function mergeDuplicate(
+  kept: FitNote,
+  keptIssued: DayNumber,
+  other: FitNote,
+  otherIssued: DayNumber,
+): FitNote {
+  const otherFirst =
+    SOURCE_RANK[other.source] < SOURCE_RANK[kept.source] ||
+    (SOURCE_RANK[other.source] === SOURCE_RANK[kept.source] && otherIssued > keptIssued);
+  const [primary, secondary] = otherFirst ? [other, kept] : [kept, other];
+  const conditions = primary.conditions.slice();
+  addConditions(conditions, secondary.conditions);
+  const advice = primary.advice.slice();
+  for (const a of secondary.advice) if (!advice.includes(a)) advice.push(a);
+  return { ...primary, conditions, advice };
+}
+
+function badDate(note: FitNote): Error {
+  return new Error(
+    `Fit note ${note.ref} has a date that is not YYYY-MM-DD; read notes through src/fhir first.`,
+  );
+}
+
+/**
+ * Scratch space for one call (episodesOf is synchronous and not re-entrant): each note's day numbers
+ * in typed arrays and an index order, so grouping allocates nothing per note.
+ */
+let capacity = 0;
+let START = new Int32Array(0);
+let END = new Int32Array(0);
+let ISSUED = new Int32Array(0);
+let ORDER = new Int32Array(0);
+let BY_ISSUE = new Int32Array(0);
+const NOTE: FitNote[] = [];
+
+function ensureCapacity(n: number): void {
+  if (n <= capacity) return;
+  capacity = Math.max(n, capacity * 2, 32);
+  START = new Int32Array(capacity);
+  END = new Int32Array(capacity);
+  ISSUED = new Int32Array(capacity);
+  ORDER = new Int32Array(capacity);
+  BY_ISSUE = new Int32Array(capacity);
+}
+
+/** Insertion sort of idx[from, to) by (primary, secondary): notes per patient are few. */
+function sortIndexes(
+  idx: Int32Array,
+  from: number,
+  to: number,
+  primary: Int32Array,
+  secondary: Int32Array,
+): void {
+  for (let i = from + 1; i < to; i++) {
+    const v = idx[i] as number;
+    const p = primary[v] as number;
+    const q = secondary[v] as number;
+    let j = i - 1;
+    while (j >= from) {
+      const w = idx[j] as number;
+      const pw = primary[w] as number;
+      if (pw < p || (pw === p && (secondary[w] as number) <= q)) break;
+      idx[j + 1] = w;
+      j--;
+    }
+    idx[j + 1] = v;
+  }
+}
+
+/** Loads notes issued by today into the scratch arrays, one per covered period; returns how many. */
+function load(notes: readonly FitNote[], today: DayNumber): number {
+  ensureCapacity(notes.length);
+  let n = 0;
   for (const note of notes) {
     const issued = parseCalendarDate(note.issued);
     const start = parseCalendarDate(note.start);
-    const end = note.end === undefined ? undefined : parseCalendarDate(note.end);
-    if (issued === undefined || start === undefined || (note.end !== undefined && end === undefined)) {
-      throw new Error(
-        `Fit note ${note.ref} has a date that is not YYYY-MM-DD; read notes through src/fhir first.`,
-      );
+    if (issued === undefined || start === undefined) throw badDate(note);
+    let end: DayNumber;
+    if (note.end === undefined) end = today > start ? today : start;
+    else {
+      const parsed = parseCalendarDate(note.end);
+      if (parsed === undefined) throw badDate(note);
+      end = parsed;
     }
     if (issued > today) continue;
-    const dated: DatedNote = { note, start, end: end ?? Math.max(today, start), issued };
-    const key = `${start}:${note.end === undefined ? 'open' : end}`;
-    const existing = byPeriod.get(key);
-    byPeriod.set(key, existing === undefined ? dated : mergeDuplicate(existing, dated));
+    // The same certificate recorded twice (a duplicate Med3, or two shapes of one note) has the same period.
+    let duplicate = -1;
+    for (let i = 0; i < n; i++) {
+      if (
+        START[i] === start &&
+        END[i] === end &&
+        ((NOTE[i] as FitNote).end === undefined) === (note.end === undefined)
+      ) {
+        duplicate = i;
+        break;
+      }
+    }
+    if (duplicate >= 0) {
+      const keptIssued = ISSUED[duplicate] as number;
+      const merged = mergeDuplicate(NOTE[duplicate] as FitNote, keptIssued, note, issued);
+      NOTE[duplicate] = merged;
+      ISSUED[duplicate] = merged.ref === note.ref ? issued : keptIssued;
+      continue;
+    }
+    START[n] = start;
+    END[n] = end;
+    ISSUED[n] = issued;
+    NOTE[n] = note;
+    ORDER[n] = n;
+    n++;
   }
-  return [...byPeriod.values()];
+  return n;
 }
 
-/** Subtracts one calendar year, clamping 29 February to 28 February. */
+/** One calendar year before a day (29 February → 28 February). */
 function oneYearBefore(day: DayNumber): DayNumber {
-  const text = formatDay(day);
-  const year = Number(text.slice(0, 4)) - 1;
-  const monthDay = text.slice(5) === '02-29' ? '02-28' : text.slice(5);
-  return parseCalendarDate(`${String(year).padStart(4, '0')}-${monthDay}`) as DayNumber;
+  const { year, month, day: dom } = civilFromDay(day);
+  return dayFromCivil(year - 1, month, month === 2 && dom === 29 ? 28 : dom);
 }
 
+/** Builds the episode of the notes ORDER[from, to) (sorted by start). */
 function buildEpisode(
-  group: DatedNote[],
+  from: number,
+  to: number,
   today: DayNumber,
   gap: number,
-): Omit<Episode, 'episodesIn12Months'> {
-  // Union of covered days: the group is sorted by start.
+  episodesIn12Months: number,
+): Episode {
+  const first = ORDER[from] as number;
   let absenceDays = 0;
-  let runStart = (group[0] as DatedNote).start;
-  let runEnd = (group[0] as DatedNote).end;
-  for (const d of group) {
-    if (d.start > runEnd + 1) {
+  let runStart = START[first] as number;
+  let runEnd = END[first] as number;
+  let last = first; // the note covering the last day (an open-ended one wins a tie)
+  for (let k = from; k < to; k++) {
+    const i = ORDER[k] as number;
+    const s = START[i] as number;
+    const e = END[i] as number;
+    if (s > runEnd + 1) {
       absenceDays += runEnd - runStart + 1;
-      runStart = d.start;
-      runEnd = d.end;
-    } else if (d.end > runEnd) runEnd = d.end;
+      runStart = s;
+      runEnd = e;
+    } else if (e > runEnd) runEnd = e;
+    const lastEnd = END[last] as number;
+    if (e > lastEnd || (e === lastEnd && (NOTE[i] as FitNote).end === undefined)) last = i;
+    BY_ISSUE[k] = i;
   }
   absenceDays += runEnd - runStart + 1;
-
-  const byIssue = group.slice().sort((a, b) => a.issued - b.issued || a.start - b.start);
-  const latest = byIssue[byIssue.length - 1] as DatedNote;
-  const lastCovered = group.reduce((max, d) => Math.max(max, d.end), Number.NEGATIVE_INFINITY);
-  const openEnded = group.some((d) => d.note.end === undefined && d.end >= lastCovered);
+  sortIndexes(BY_ISSUE, from, to, ISSUED, START);
 
   const conditions: FitNoteCondition[] = [];
-  for (let i = byIssue.length - 1; i >= 0; i--) {
-    for (const c of (byIssue[i] as DatedNote).note.conditions) {
-      if (!conditions.some((k) => sameCondition(k, c))) conditions.push(c);
-    }
-  }
-  const episode: Omit<Episode, 'episodesIn12Months'> = {
-    start: formatDay((group[0] as DatedNote).start),
+  for (let k = to - 1; k >= from; k--)
+    addConditions(conditions, (NOTE[BY_ISSUE[k] as number] as FitNote).conditions);
+  const noteRefs: string[] = [];
+  for (let k = from; k < to; k++) noteRefs.push((NOTE[BY_ISSUE[k] as number] as FitNote).ref);
+  const latest = NOTE[BY_ISSUE[to - 1] as number] as FitNote;
+  const lastNote = NOTE[last] as FitNote;
+  const openEnded = lastNote.end === undefined;
+
+  const episode: Episode = {
+    start: (NOTE[first] as FitNote).start,
     absenceDays,
-    noteCount: group.length,
-    noteRefs: byIssue.map((d) => d.note.ref),
-    latestFitness: latest.note.fitness,
-    latestIssued: formatDay(latest.issued),
+    noteCount: to - from,
+    noteRefs,
+    latestFitness: latest.fitness,
+    latestIssued: latest.issued,
     conditions,
-    current: openEnded || lastCovered >= today - gap,
+    episodesIn12Months,
+    current: openEnded || (END[last] as number) >= today - gap,
   };
-  if (!openEnded) episode.end = formatDay(lastCovered);
+  if (!openEnded) episode.end = lastNote.end as CalendarDate;
   return episode;
 }
 
@@ -169,31 +259,36 @@ export function episodesOf(notes: readonly FitNote[], options: EpisodeOptions): 
   if (!Number.isInteger(gap) || gap < 0)
     throw new Error(`episodeGapDays must be a whole number of days, 0 or more (got ${gap}).`);
 
-  const dated = toDated(notes, today).sort((a, b) => a.start - b.start || a.end - b.end);
-  const groups: DatedNote[][] = [];
-  let groupEnd = Number.NEGATIVE_INFINITY;
-  for (const d of dated) {
-    const last = groups[groups.length - 1];
-    if (last !== undefined && d.start - groupEnd - 1 <= gap) {
-      last.push(d);
-      if (d.end > groupEnd) groupEnd = d.end;
-    } else {
-      groups.push([d]);
-      groupEnd = d.end;
+  const n = load(notes, today);
+  const episodes: Episode[] = [];
+  if (n > 0) {
+    sortIndexes(ORDER, 0, n, START, END);
+    // Group boundaries in ORDER, and each group's last covered day.
+    const bounds: number[] = [0];
+    const ends: number[] = [];
+    let groupEnd = END[ORDER[0] as number] as number;
+    for (let k = 1; k < n; k++) {
+      const i = ORDER[k] as number;
+      if ((START[i] as number) - groupEnd - 1 <= gap) {
+        if ((END[i] as number) > groupEnd) groupEnd = END[i] as number;
+      } else {
+        bounds.push(k);
+        ends.push(groupEnd);
+        groupEnd = END[i] as number;
+      }
+    }
+    bounds.push(n);
+    ends.push(groupEnd);
+    for (let g = 0; g < ends.length; g++) {
+      const from = bounds[g] as number;
+      const windowStart = oneYearBefore(START[ORDER[from] as number] as number);
+      let episodesIn12Months = 0;
+      for (let h = 0; h <= g; h++) if ((ends[h] as number) >= windowStart) episodesIn12Months++;
+      episodes.push(buildEpisode(from, bounds[g + 1] as number, today, gap, episodesIn12Months));
     }
   }
-
-  const bounds = groups.map((g) => ({
-    start: (g[0] as DatedNote).start,
-    end: Math.max(...g.map((d) => d.end)),
-  }));
-  return groups.map((group, i) => {
-    const start = (bounds[i] as { start: number }).start;
-    const windowStart = oneYearBefore(start);
-    let episodesIn12Months = 0;
-    for (let j = 0; j <= i; j++) if ((bounds[j] as { end: number }).end >= windowStart) episodesIn12Months++;
-    return { ...buildEpisode(group, today, gap), episodesIn12Months };
-  });
+  NOTE.length = 0; // hold no references between calls
+  return episodes;
 }
 
 /** The episode that can fire a prompt today, if any. */

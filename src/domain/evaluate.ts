@@ -165,6 +165,109 @@ interface Firing {
   toConfirm: string[];
 }
 
+/** Condition groups of an episode's conditions, computed once per episode. */
+const groupCache = new WeakMap<Episode, ConditionGroupId[]>();
+function groupsOf(episode: Episode): ConditionGroupId[] {
+  let groups = groupCache.get(episode);
+  if (groups === undefined) {
+    groups = episodeGroups(episode);
+    groupCache.set(episode, groups);
+  }
+  return groups;
+}
+
+function ageOutside(rule: Rule, age: number): boolean {
+  const range = rule.ageRange;
+  return (
+    range !== undefined &&
+    ((range.min !== undefined && age < range.min) || (range.max !== undefined && age > range.max))
+  );
+}
+
+/** Whether a rule holds for the current episode (no allocation: this runs for every rule and patient). */
+export function ruleHolds(
+  rule: Rule,
+  episode: Episode,
+  patient: PatientFacts,
+  rules: RulesFile,
+  today: CalendarDate,
+): boolean {
+  if (!rule.enabled) return false;
+  const { when } = rule;
+  if (when.absenceDaysAtLeast !== undefined && episode.absenceDays < when.absenceDaysAtLeast) return false;
+  if (when.noteCountAtLeast !== undefined && episode.noteCount < when.noteCountAtLeast) return false;
+  if (
+    when.episodesIn12MonthsAtLeast !== undefined &&
+    episode.episodesIn12Months < when.episodesIn12MonthsAtLeast
+  )
+    return false;
+  if (when.firstNote && episode.noteCount !== 1) return false;
+  if (
+    rule.employmentStatus !== undefined &&
+    patient.employmentStatus !== 'unknown' &&
+    !(rule.employmentStatus as readonly string[]).includes(patient.employmentStatus)
+  ) {
+    return false;
+  }
+  if (rule.mayBeFitOnly && episode.latestFitness !== 'may-be-fit') return false;
+  if (rule.ageRange !== undefined) {
+    const age = ageOn(patient.birthDate, today);
+    if (age !== undefined && ageOutside(rule, age)) return false;
+  }
+  if (rule.conditionGroups !== undefined) {
+    const wanted = rule.conditionGroups;
+    if (!groupsOf(episode).some((g) => wanted.includes(g))) return false;
+  }
+  if (when.exceedsExpectedDuration) {
+    const expected = expectedDays(rules, episode);
+    if (expected === undefined || episode.absenceDays <= expected.days) return false;
+  }
+  return true;
+}
+
+/** Why a rule that holds fired: each fact, and what to confirm with the patient. */
+function explain(
+  rule: Rule,
+  episode: Episode,
+  patient: PatientFacts,
+  rules: RulesFile,
+  today: CalendarDate,
+): Firing {
+  const facts: string[] = [];
+  const toConfirm: string[] = [];
+  const { when } = rule;
+  if (when.absenceDaysAtLeast !== undefined) {
+    facts.push(
+      `Off work ${plural(Math.floor(episode.absenceDays / 7), 'week')} (${plural(episode.absenceDays, 'day')}) since ${episode.start}`,
+    );
+  }
+  if (when.noteCountAtLeast !== undefined)
+    facts.push(`${plural(episode.noteCount, 'fit note')} in this absence`);
+  if (when.episodesIn12MonthsAtLeast !== undefined)
+    facts.push(`${plural(episode.episodesIn12Months, 'episode')} off work in 12 months`);
+  if (when.firstNote) facts.push('First fit note of this absence');
+  if (when.exceedsExpectedDuration) {
+    const expected = expectedDays(rules, episode) as { days: number; label: string };
+    facts.push(
+      `Off ${plural(episode.absenceDays, 'day')}, more than the ${expected.days} expected (${expected.label})`,
+    );
+  }
+  if (rule.conditionGroups !== undefined) {
+    const groups = groupsOf(episode).filter((g) => rule.conditionGroups?.includes(g));
+    facts.push(
+      `Condition: ${conditionsText(episode.conditions)} (${groups.map((g) => GROUP_NAMES[g]).join(', ')})`,
+    );
+  }
+  if (rule.employmentStatus !== undefined && patient.employmentStatus === 'unknown') {
+    toConfirm.push('Employment status is not recorded: confirm the patient is in work');
+  }
+  if (rule.ageRange !== undefined && ageOn(patient.birthDate, today) === undefined) {
+    toConfirm.push('Date of birth is not recorded: confirm the patient’s age');
+  }
+  if (rule.mayBeFitOnly) facts.push('Latest fit note says “may be fit for work”');
+  return { rule, facts, toConfirm };
+}
+
 /** Checks one rule against the current episode; returns why it fires, or undefined. */
 export function ruleFires(
   rule: Rule,
@@ -173,63 +276,9 @@ export function ruleFires(
   rules: RulesFile,
   today: CalendarDate,
 ): Firing | undefined {
-  if (!rule.enabled) return undefined;
-  const facts: string[] = [];
-  const toConfirm: string[] = [];
-  const { when } = rule;
-  if (when.absenceDaysAtLeast !== undefined) {
-    if (episode.absenceDays < when.absenceDaysAtLeast) return undefined;
-    facts.push(
-      `Off work ${plural(Math.floor(episode.absenceDays / 7), 'week')} (${plural(episode.absenceDays, 'day')}) since ${episode.start}`,
-    );
-  }
-  if (when.noteCountAtLeast !== undefined) {
-    if (episode.noteCount < when.noteCountAtLeast) return undefined;
-    facts.push(`${plural(episode.noteCount, 'fit note')} in this absence`);
-  }
-  if (when.episodesIn12MonthsAtLeast !== undefined) {
-    if (episode.episodesIn12Months < when.episodesIn12MonthsAtLeast) return undefined;
-    facts.push(`${plural(episode.episodesIn12Months, 'episode')} off work in 12 months`);
-  }
-  if (when.firstNote) {
-    if (episode.noteCount !== 1) return undefined;
-    facts.push('First fit note of this absence');
-  }
-  if (when.exceedsExpectedDuration) {
-    const expected = expectedDays(rules, episode);
-    if (expected === undefined || episode.absenceDays <= expected.days) return undefined;
-    facts.push(
-      `Off ${plural(episode.absenceDays, 'day')}, more than the ${expected.days} expected (${expected.label})`,
-    );
-  }
-  if (rule.conditionGroups !== undefined) {
-    const groups = episodeGroups(episode).filter((g) => rule.conditionGroups?.includes(g));
-    if (groups.length === 0) return undefined;
-    facts.push(
-      `Condition: ${conditionsText(episode.conditions)} (${groups.map((g) => GROUP_NAMES[g]).join(', ')})`,
-    );
-  }
-  if (rule.employmentStatus !== undefined) {
-    if (patient.employmentStatus === 'unknown')
-      toConfirm.push('Employment status is not recorded: confirm the patient is in work');
-    else if (!(rule.employmentStatus as readonly string[]).includes(patient.employmentStatus))
-      return undefined;
-  }
-  if (rule.ageRange !== undefined) {
-    const age = ageOn(patient.birthDate, today);
-    if (age === undefined) toConfirm.push('Date of birth is not recorded: confirm the patient’s age');
-    else if (
-      (rule.ageRange.min !== undefined && age < rule.ageRange.min) ||
-      (rule.ageRange.max !== undefined && age > rule.ageRange.max)
-    ) {
-      return undefined;
-    }
-  }
-  if (rule.mayBeFitOnly) {
-    if (episode.latestFitness !== 'may-be-fit') return undefined;
-    facts.push('Latest fit note says “may be fit for work”');
-  }
-  return { rule, facts, toConfirm };
+  return ruleHolds(rule, episode, patient, rules, today)
+    ? explain(rule, episode, patient, rules, today)
+    : undefined;
 }
 
 /** Rules that fire for the episode, after supersession, in file order. */
@@ -238,16 +287,16 @@ export function firingRules(
   patient: PatientFacts,
   rules: RulesFile,
   today: CalendarDate,
-): Firing[] {
-  const firing: Firing[] = [];
+): Rule[] {
+  let firing: Rule[] | undefined;
   for (const rule of rules.rules) {
-    const fired = ruleFires(rule, episode, patient, rules, today);
-    if (fired) firing.push(fired);
+    if (ruleHolds(rule, episode, patient, rules, today)) (firing ??= []).push(rule);
   }
+  if (firing === undefined) return [];
   if (firing.length < 2) return firing;
   const superseded = new Set<string>();
-  for (const f of firing) for (const id of f.rule.supersedes ?? []) superseded.add(id);
-  return firing.filter((f) => !superseded.has(f.rule.id));
+  for (const rule of firing) for (const id of rule.supersedes ?? []) superseded.add(id);
+  return superseded.size === 0 ? firing : firing.filter((rule) => !superseded.has(rule.id));
 }
 
 /** The stable uuid of the card a rule raises for an episode (per note with `repeat: each-note`). */
@@ -417,13 +466,15 @@ export function evaluate(input: EvaluationInput): Evaluation {
     today: input.today,
     episodeGapDays: input.rules.episodeGapDays,
   });
-  const unreadable = [...(input.unreadable ?? [])];
+  const unreadable = input.unreadable === undefined ? [] : input.unreadable.slice();
   const episode = currentEpisode(episodes);
   if (episode === undefined) return { episodes, cards: [], unreadable };
   const cards: Card[] = [];
-  for (const firing of firingRules(episode, input.patient, input.rules, input.today)) {
-    const uuid = cardUuid(input.patient, episode, firing.rule);
-    if (!isSuppressed(uuid, episode, input)) cards.push(buildCard(firing, episode, input));
+  for (const rule of firingRules(episode, input.patient, input.rules, input.today)) {
+    const uuid = cardUuid(input.patient, episode, rule);
+    if (!isSuppressed(uuid, episode, input)) {
+      cards.push(buildCard(explain(rule, episode, input.patient, input.rules, input.today), episode, input));
+    }
   }
   const rank = { critical: 0, warning: 1, info: 2 } as const;
   cards.sort((a, b) => rank[a.indicator] - rank[b.indicator]);

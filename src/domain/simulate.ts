@@ -106,7 +106,7 @@ export function simulate(
       const today = formatDay(day);
       const episode = currentEpisode(episodesOf(notes, { today, episodeGapDays: rules.episodeGapDays }));
       if (episode === undefined) continue;
-      for (const { rule } of firingRules(episode, patient, rules, today)) {
+      for (const rule of firingRules(episode, patient, rules, today)) {
         const key = eachNote.has(rule.id)
           ? `${episode.start}|${rule.id}|${episode.latestIssued}`
           : `${episode.start}|${rule.id}`;
