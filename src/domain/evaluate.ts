@@ -288,11 +288,10 @@ export function firingRules(
   rules: RulesFile,
   today: CalendarDate,
 ): Rule[] {
-  let firing: Rule[] | undefined;
+  const firing: Rule[] = [];
   for (const rule of rules.rules) {
-    if (ruleHolds(rule, episode, patient, rules, today)) (firing ??= []).push(rule);
+    if (ruleHolds(rule, episode, patient, rules, today)) firing.push(rule);
   }
-  if (firing === undefined) return [];
   if (firing.length < 2) return firing;
   const superseded = new Set<string>();
   for (const rule of firing) for (const id of rule.supersedes ?? []) superseded.add(id);
