@@ -75,18 +75,29 @@ for (const group of Object.values(CONDITION_GROUPS)) {
   for (const concept of group.snomed) SNOMED_INDEX.set(concept.code, group.id);
 }
 
-/** The three-character ICD-10 category of a code such as `M54.5` or `F329`. */
-function icd10Category(code: string): string {
-  return code.replace('.', '').slice(0, 3).toUpperCase();
+/** ICD-10 ranges by chapter letter, for a lookup without string building (this runs for every note). */
+const ICD10_RANGES: Array<{ letter: number; from: number; to: number; group: ConditionGroupId }> = [];
+for (const group of Object.values(CONDITION_GROUPS)) {
+  for (const range of group.icd10Ranges) {
+    ICD10_RANGES.push({
+      letter: range.from.charCodeAt(0),
+      from: Number(range.from.slice(1)),
+      to: range.to.charCodeAt(0) === range.from.charCodeAt(0) ? Number(range.to.slice(1)) : 99,
+      group: group.id,
+    });
+  }
 }
 
+/** Group of an ICD-10 code such as `M54.5`, `m545` or `F32`, by its three-character category. */
 function icd10Group(code: string): ConditionGroupId | undefined {
-  const category = icd10Category(code);
-  if (!/^[A-Z]\d\d$/.test(category)) return undefined;
-  for (const group of Object.values(CONDITION_GROUPS)) {
-    for (const range of group.icd10Ranges) {
-      if (category >= range.from && category <= range.to) return group.id;
-    }
+  if (code.length < 3) return undefined;
+  const letter = code.charCodeAt(0) & ~32; // upper case
+  const d0 = code.charCodeAt(1) - 48;
+  const d1 = code.charCodeAt(2) - 48;
+  if (letter < 65 || letter > 90 || d0 >>> 0 > 9 || d1 >>> 0 > 9) return undefined;
+  const number = d0 * 10 + d1;
+  for (const range of ICD10_RANGES) {
+    if (range.letter === letter && number >= range.from && number <= range.to) return range.group;
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { ICD10_UK, SNOMED } from './codes.js';
-import { currentEpisode, type Episode, episodesOf } from './episodes.js';
+import { currentEpisode, currentEpisodeOf, type Episode, episodesOf } from './episodes.js';
 import type { FitNote, FitNoteCondition } from './fitnote.js';
 
 const backPain: FitNoteCondition = {
@@ -242,5 +242,22 @@ describe('episodesOf', () => {
     );
     expect(currentEpisode(episodesOf([note('2026-09-10', '2026-09-23')], { today }))).toBeUndefined();
     expect(currentEpisode([])).toBeUndefined();
+  });
+});
+
+describe('currentEpisodeOf', () => {
+  it.each([
+    ['no notes', [] as FitNote[]],
+    ['an old episode', [note('2026-06-01', '2026-06-30')]],
+    [
+      'a current episode after an old one',
+      [note('2026-06-01', '2026-06-30'), note('2026-11-10', '2026-11-23')],
+    ],
+    ['an open-ended note', [note('2026-09-01', undefined)]],
+    ['ended within the gap', [note('2026-10-01', '2026-11-14')]],
+    ['ended just outside the gap', [note('2026-10-01', '2026-11-13')]],
+  ])('equals the last current episode of episodesOf: %s', (_name, notes) => {
+    const options = { today: '2026-11-21' };
+    expect(currentEpisodeOf(notes, options)).toEqual(currentEpisode(episodesOf(notes, options)));
   });
 });

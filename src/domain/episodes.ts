@@ -252,6 +252,18 @@ function buildEpisode(
 
 /** Groups fit notes into episodes, oldest first. */
 export function episodesOf(notes: readonly FitNote[], options: EpisodeOptions): Episode[] {
+  return group(notes, options, false);
+}
+
+/**
+ * The current episode alone (the one that can fire a prompt), without building the others: what the
+ * dry run evaluates many times over. Equals `currentEpisode(episodesOf(notes, options))`.
+ */
+export function currentEpisodeOf(notes: readonly FitNote[], options: EpisodeOptions): Episode | undefined {
+  return group(notes, options, true)[0];
+}
+
+function group(notes: readonly FitNote[], options: EpisodeOptions, currentOnly: boolean): Episode[] {
   const today = parseCalendarDate(options.today);
   if (today === undefined)
     throw new Error(`"today" must be a calendar date YYYY-MM-DD (got "${options.today}").`);
@@ -279,7 +291,11 @@ export function episodesOf(notes: readonly FitNote[], options: EpisodeOptions): 
     }
     bounds.push(n);
     ends.push(groupEnd);
-    for (let g = 0; g < ends.length; g++) {
+    // An open-ended note ends today, so "ends within the gap" covers it too.
+    const lastGroup = ends.length - 1;
+    const lastCurrent = (ends[lastGroup] as number) >= today - gap;
+    for (let g = currentOnly ? lastGroup : 0; g < ends.length; g++) {
+      if (currentOnly && !lastCurrent) break;
       const from = bounds[g] as number;
       const windowStart = oneYearBefore(START[ORDER[from] as number] as number);
       let episodesIn12Months = 0;

@@ -165,17 +165,6 @@ interface Firing {
   toConfirm: string[];
 }
 
-/** Condition groups of an episode's conditions, computed once per episode. */
-const groupCache = new WeakMap<Episode, ConditionGroupId[]>();
-function groupsOf(episode: Episode): ConditionGroupId[] {
-  let groups = groupCache.get(episode);
-  if (groups === undefined) {
-    groups = episodeGroups(episode);
-    groupCache.set(episode, groups);
-  }
-  return groups;
-}
-
 function ageOutside(rule: Rule, age: number): boolean {
   const range = rule.ageRange;
   return (
@@ -184,13 +173,17 @@ function ageOutside(rule: Rule, age: number): boolean {
   );
 }
 
-/** Whether a rule holds for the current episode (no allocation: this runs for every rule and patient). */
+/**
+ * Whether a rule holds for the current episode (no allocation: this runs for every rule and patient).
+ * `groups` are the episode's condition groups, when the caller has them.
+ */
 export function ruleHolds(
   rule: Rule,
   episode: Episode,
   patient: PatientFacts,
   rules: RulesFile,
   today: CalendarDate,
+  groups: readonly ConditionGroupId[] = episodeGroups(episode),
 ): boolean {
   if (!rule.enabled) return false;
   const { when } = rule;
@@ -216,7 +209,9 @@ export function ruleHolds(
   }
   if (rule.conditionGroups !== undefined) {
     const wanted = rule.conditionGroups;
-    if (!groupsOf(episode).some((g) => wanted.includes(g))) return false;
+    let found = false;
+    for (const g of groups) if (wanted.includes(g)) found = true;
+    if (!found) return false;
   }
   if (when.exceedsExpectedDuration) {
     const expected = expectedDays(rules, episode);
@@ -253,7 +248,7 @@ function explain(
     );
   }
   if (rule.conditionGroups !== undefined) {
-    const groups = groupsOf(episode).filter((g) => rule.conditionGroups?.includes(g));
+    const groups = episodeGroups(episode).filter((g) => rule.conditionGroups?.includes(g));
     facts.push(
       `Condition: ${conditionsText(episode.conditions)} (${groups.map((g) => GROUP_NAMES[g]).join(', ')})`,
     );
@@ -288,9 +283,10 @@ export function firingRules(
   rules: RulesFile,
   today: CalendarDate,
 ): Rule[] {
+  const groups = episodeGroups(episode);
   const firing: Rule[] = [];
   for (const rule of rules.rules) {
-    if (ruleHolds(rule, episode, patient, rules, today)) firing.push(rule);
+    if (ruleHolds(rule, episode, patient, rules, today, groups)) firing.push(rule);
   }
   if (firing.length < 2) return firing;
   const superseded = new Set<string>();

@@ -131,7 +131,7 @@ describe('simulate', () => {
     };
     const base = dayFromCivil(2026, 1, 1);
     const patients: SimulationPatient[] = [];
-    for (let p = 0; p < 150; p++) {
+    for (let p = 0; p < 400; p++) {
       const notes: FitNote[] = [];
       let day = base + Math.floor(rand() * 200);
       const count = Math.floor(rand() * 7);

@@ -4,13 +4,23 @@
  * episode and rule, on the first day the rule holds, exactly as the app shows it).
  *
  * Replaying day by day is exact but wasteful: between two fit notes nothing a rule looks at changes,
- * except for open-ended notes (absence grows daily) and birthdays (age ranges). So each patient is
- * evaluated on the day before the window (to know what had already fired), on each day a note was
- * issued, on birthdays, and on every day while an open-ended note runs. A test checks this equals
- * the naive daily replay.
+ * except for open-ended notes (absence grows by a day a day) and birthdays (age ranges). So each
+ * patient is evaluated on the day before the window (to know what had already fired), on each day a
+ * note was issued, on birthdays, and — while an open-ended note runs — on the day its absence can
+ * next reach a threshold. A test checks this equals the naive daily replay.
  */
-import { type CalendarDate, type DayNumber, formatDay, parseCalendarDate } from './dates.js';
-import { currentEpisode, episodesOf } from './episodes.js';
+import {
+  type CalendarDate,
+  civilFromDay,
+  type DayNumber,
+  dayFromCivil,
+  formatDay,
+  parseCalendarDate,
+} from './dates.js';
+
+const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+
+import { currentEpisodeOf } from './episodes.js';
 import { firingRules } from './evaluate.js';
 import type { FitNote } from './fitnote.js';
 import type { PatientFacts } from './patient.js';
@@ -60,23 +70,40 @@ function eventDays(
   everyDay: boolean,
 ): DayNumber[] {
   const days = new Set<DayNumber>([from - 1]);
-  let openFrom: DayNumber | undefined;
   for (const note of notes) {
     const issued = parseCalendarDate(note.issued);
-    if (issued === undefined) continue;
-    if (issued >= from && issued <= to) days.add(issued);
-    if (note.end === undefined) openFrom = Math.min(openFrom ?? issued, issued);
+    if (issued !== undefined && issued >= from && issued <= to) days.add(issued);
   }
-  const dailyFrom = everyDay ? from : openFrom === undefined ? undefined : Math.max(from, openFrom);
-  if (dailyFrom !== undefined) for (let d = dailyFrom; d <= to; d++) days.add(d);
-  if (patient.birthDate !== undefined) {
-    const monthDay = patient.birthDate.slice(4);
-    for (let year = Number(formatDay(from).slice(0, 4)); year <= Number(formatDay(to).slice(0, 4)); year++) {
-      const birthday = parseCalendarDate(`${year}${monthDay === '-02-29' ? '-03-01' : monthDay}`);
-      if (birthday !== undefined && birthday >= from && birthday <= to) days.add(birthday);
+  if (everyDay) for (let d = from; d <= to; d++) days.add(d);
+  const birth = patient.birthDate === undefined ? undefined : parseCalendarDate(patient.birthDate);
+  if (birth !== undefined) {
+    const { month, day } = civilFromDay(birth);
+    for (let year = civilFromDay(from).year; year <= civilFromDay(to).year; year++) {
+      // Someone born on 29 February comes of age on 1 March in other years.
+      const birthday =
+        month === 2 && day === 29
+          ? dayFromCivil(year, 3, 1) - (isLeap(year) ? 1 : 0)
+          : dayFromCivil(year, month, day);
+      if (birthday >= from && birthday <= to) days.add(birthday);
     }
   }
   return [...days].sort((a, b) => a - b);
+}
+
+/** Absence lengths at which some rule can start to hold: the thresholds an open-ended note grows into. */
+function absenceThresholds(rules: RulesFile): number[] {
+  const values = new Set<number>();
+  for (const rule of rules.rules)
+    if (rule.when.absenceDaysAtLeast !== undefined) values.add(rule.when.absenceDaysAtLeast);
+  for (const entry of rules.expectedDurations ?? []) values.add(entry.days + 1);
+  return [...values].sort((a, b) => a - b);
+}
+
+/** Inserts a day into an ascending list (no duplicates). */
+function insertDay(days: DayNumber[], day: DayNumber, fromIndex: number): void {
+  let i = days.length;
+  while (i > fromIndex && (days[i - 1] as number) > day) i--;
+  if (days[i - 1] !== day) days.splice(i, 0, day);
 }
 
 export function simulate(
@@ -95,6 +122,7 @@ export function simulate(
   const prompts = new Map<string, number>(rules.rules.map((r) => [r.id, 0]));
   const prompted = new Map<string, number>(rules.rules.map((r) => [r.id, 0]));
   const eachNote = new Set(rules.rules.filter((r) => r.repeat === 'each-note').map((r) => r.id));
+  const thresholds = absenceThresholds(rules);
   let patientCount = 0;
 
   for (const { patient, notes } of patients) {
@@ -102,10 +130,43 @@ export function simulate(
     if (notes.length === 0) continue;
     const seen = new Set<string>();
     const promptedRules = new Set<string>();
-    for (const day of eventDays(patient, notes, from, to, options.everyDay === true)) {
+    const days = eventDays(patient, notes, from, to, options.everyDay === true);
+    // Each note's issue day and last covered day, read once: most event days have no current episode,
+    // which these show without grouping the notes. From the first open-ended note's issue, the
+    // current episode can also grow without a new note.
+    const issuedDays: number[] = [];
+    const endDays: number[] = [];
+    let openFrom = Number.POSITIVE_INFINITY;
+    for (const note of notes) {
+      const issued = parseCalendarDate(note.issued) ?? Number.NEGATIVE_INFINITY;
+      issuedDays.push(issued);
+      endDays.push(
+        note.end === undefined
+          ? Number.POSITIVE_INFINITY
+          : (parseCalendarDate(note.end) ?? Number.POSITIVE_INFINITY),
+      );
+      if (note.end === undefined) openFrom = Math.min(openFrom, issued);
+    }
+    const mayBeCurrent = (day: number): boolean => {
+      for (let i = 0; i < issuedDays.length; i++) {
+        if ((issuedDays[i] as number) <= day && (endDays[i] as number) >= day - rules.episodeGapDays)
+          return true;
+      }
+      return false;
+    };
+    for (let k = 0; k < days.length; k++) {
+      const day = days[k] as DayNumber;
+      if (!mayBeCurrent(day)) continue;
       const today = formatDay(day);
-      const episode = currentEpisode(episodesOf(notes, { today, episodeGapDays: rules.episodeGapDays }));
+      const episode = currentEpisodeOf(notes, { today, episodeGapDays: rules.episodeGapDays });
       if (episode === undefined) continue;
+      if (day >= openFrom) {
+        // An open-ended note grows the absence by at most a day a day, so the next threshold cannot be
+        // reached sooner than this; evaluating then schedules the next check.
+        const next = thresholds.find((t) => t > episode.absenceDays);
+        if (next !== undefined && day + (next - episode.absenceDays) <= to)
+          insertDay(days, day + (next - episode.absenceDays), k + 1);
+      }
       for (const rule of firingRules(episode, patient, rules, today)) {
         const key = eachNote.has(rule.id)
           ? `${episode.start}|${rule.id}|${episode.latestIssued}`
