@@ -196,7 +196,8 @@ function sameCondition(
   return true;
 }
 
-function readCondition(concept: unknown): FitNoteCondition | undefined {
+/** A condition from a CodeableConcept, shared and frozen (see conditionCache); undefined when it has no code or text. */
+export function readCondition(concept: unknown): FitNoteCondition | undefined {
   if (!isObj(concept)) return undefined;
   const text = typeof concept.text === 'string' && concept.text.trim() !== '' ? concept.text : undefined;
   const list = Array.isArray(concept.coding) ? concept.coding : undefined;

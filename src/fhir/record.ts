@@ -21,6 +21,7 @@ import {
 import { type CalendarDate, formatDay, londonDay, parseCalendarDate } from '../domain/dates.js';
 import type { FitNote, UnreadableFitNote } from '../domain/fitnote.js';
 import type { PatientFacts } from '../domain/patient.js';
+import { fastReadRecord } from './fastRecord.js';
 import {
   createFitNoteReader,
   type FitNoteReading,
@@ -558,8 +559,17 @@ function readReferrals(entries: Entry[], notes: FitNote[], problems: string[]): 
 /**
  * Reads one patient's record. Throws RecordError when the record as a whole cannot be read; every
  * smaller problem is listed in `problems` (and unreadable fit notes in `unreadable`).
+ *
+ * Well-formed records (the common case) are read by a hand-written fast path (fastRecord.ts); the
+ * moment it meets anything it does not fully accept, the record, or for fit notes the one resource,
+ * is read by the zod-checked reader below, which is the source of truth for results and messages.
  */
 export function readRecord(input: unknown, options?: ReadRecordOptions): PatientRecord {
+  return fastReadRecord(input, options) ?? readRecordThorough(input, options);
+}
+
+/** readRecord without the fast path: every resource checked with zod. The reference for fastRecord.ts. */
+export function readRecordThorough(input: unknown, options?: ReadRecordOptions): PatientRecord {
   const { entries: rawEntries, bundle } = checkBundle(input);
   const problems: string[] = [];
 
