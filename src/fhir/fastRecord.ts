@@ -635,14 +635,6 @@ function patientReferenceOf(resource: Obj, resourceType: string): unknown {
       : resource.subject;
 }
 
-/** Whether a reference text is one the thorough reader takes as this patient without a second look. */
-function isOwnReference(text: string, id: string | undefined, fullUrl: string | undefined): boolean {
-  if (text === fullUrl) return true;
-  return (
-    id !== undefined && text.length === id.length + 8 && text.startsWith('Patient/') && text.endsWith(id)
-  );
-}
-
 let defaultReader: FitNoteReader | undefined;
 
 function thoroughReader(options: ReadFitNotesOptions | undefined): FitNoteReader {
@@ -698,6 +690,8 @@ function read(input: unknown, options: ReadFitNotesOptions | undefined): Patient
   const factsId = patientId ?? fullUrl;
   if (factsId === undefined) return undefined;
   const facts = fastPatientFacts(patient, factsId);
+  // References the thorough reader takes as this patient without a second look.
+  const patientRef = patientId === undefined ? undefined : `Patient/${patientId}`;
 
   const reading: FitNoteReading = { notes: [], unreadable: [] };
   let thorough: FitNoteReader | undefined;
@@ -715,7 +709,7 @@ function read(input: unknown, options: ReadFitNotesOptions | undefined): Patient
     if (isObj(reference)) {
       const text = reference.reference;
       if (typeof text === 'string') {
-        if (!isOwnReference(text, patientId, fullUrl)) return undefined;
+        if (text !== patientRef && text !== fullUrl) return undefined;
       } else if (reference.identifier !== undefined) return undefined;
     }
 
