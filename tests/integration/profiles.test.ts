@@ -54,16 +54,12 @@ describe('generated profiles are in step with the FSH', () => {
       const home = path.join(work, 'home');
       fs.mkdirSync(home);
       // A throwaway HOME proves the build does not rely on ~/.fhir; FPL_REGISTRY points nowhere.
-      const run = spawnSync(
-        process.execPath,
-        [path.join(root, 'fhir-profiles/build.mjs'), '--out', outDir],
-        {
-          cwd: root,
-          env: { ...process.env, HOME: home, FPL_REGISTRY: 'http://127.0.0.1:9' },
-          encoding: 'utf8',
-          timeout: 120_000,
-        },
-      );
+      const run = spawnSync(process.execPath, [path.join(root, 'fhir-profiles/build.mjs'), '--out', outDir], {
+        cwd: root,
+        env: { ...process.env, HOME: home, FPL_REGISTRY: 'http://127.0.0.1:9' },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
 
       const built = jsonFiles(outDir);
