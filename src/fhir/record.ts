@@ -20,6 +20,7 @@ import {
 } from '../domain/codes.js';
 import { type CalendarDate, formatDay, londonDay, parseCalendarDate } from '../domain/dates.js';
 import type { FitNote, UnreadableFitNote } from '../domain/fitnote.js';
+import { isValidNhsNumber } from '../domain/nhsNumber.js';
 import type { PatientFacts } from '../domain/patient.js';
 import { fastReadRecord } from './fastRecord.js';
 import {
@@ -82,16 +83,7 @@ export class RecordError extends Error {
   }
 }
 
-/** NHS number check: 10 digits, the last a modulus-11 check digit of the first nine. Spaces allowed. */
-export function isValidNhsNumber(value: string): boolean {
-  const digits = value.replace(/[\s-]/g, '');
-  if (!/^\d{10}$/.test(digits)) return false;
-  let sum = 0;
-  for (let i = 0; i < 9; i++) sum += Number(digits[i]) * (10 - i);
-  const check = 11 - (sum % 11);
-  if (check === 10) return false;
-  return (check === 11 ? 0 : check) === Number(digits[9]);
-}
+export { isValidNhsNumber } from '../domain/nhsNumber.js';
 
 const V3_OBSERVATION_VALUE = 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue';
 const ODH_EMPLOYMENT: Record<string, EmploymentStatus> = {

@@ -48,6 +48,7 @@ import {
 } from '../domain/codes.js';
 import { type CalendarDate, type DayNumber, formatDay, parseCalendarDate, weekday } from '../domain/dates.js';
 import type { Fitness } from '../domain/fitnote.js';
+import { nhsCheckDigit } from '../domain/nhsNumber.js';
 import { stableUuid } from '../domain/stableId.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -197,21 +198,7 @@ const SERVICE_TYPE_DISPLAY: Partial<Record<ServiceType, string>> = {
 // NHS numbers and dates
 // ---------------------------------------------------------------------------------------------
 
-/** The modulus-11 check digit of nine NHS-number digits, or undefined when no valid number has them. */
-export function nhsCheckDigit(nineDigits: string): number | undefined {
-  if (!/^\d{9}$/.test(nineDigits)) return undefined;
-  let sum = 0;
-  for (let i = 0; i < 9; i++) sum += (nineDigits.charCodeAt(i) - 48) * (10 - i);
-  const check = 11 - (sum % 11);
-  if (check === 10) return undefined;
-  return check === 11 ? 0 : check;
-}
-
-/** Whether a string is a 10-digit NHS number with a correct check digit. */
-export function isValidNhsNumber(value: string): boolean {
-  if (!/^\d{10}$/.test(value)) return false;
-  return nhsCheckDigit(value.slice(0, 9)) === value.charCodeAt(9) - 48;
-}
+export { isValidNhsNumber, nhsCheckDigit } from '../domain/nhsNumber.js';
 
 /**
  * The first valid NHS number at or after a nine-digit base (test numbers live in the 999 range),
