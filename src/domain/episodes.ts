@@ -146,30 +146,51 @@ function sortIndexes(
   }
 }
 
-/** Loads notes issued by today into the scratch arrays, one per covered period; returns how many. */
-function load(notes: readonly FitNote[], today: DayNumber): number {
-  ensureCapacity(notes.length);
-  let n = 0;
-  for (const note of notes) {
+/**
+ * Fit notes with their dates read once, for evaluating the same notes on many days (the dry run).
+ * An open-ended note's end is NaN.
+ */
+export interface PreparedNotes {
+  notes: readonly FitNote[];
+  issued: number[];
+  start: number[];
+  end: number[];
+}
+
+/** Reads the notes' dates once; throws on a date that is not YYYY-MM-DD (notes come through src/fhir). */
+export function prepareNotes(notes: readonly FitNote[]): PreparedNotes {
+  // Plain arrays: allocating three typed arrays per patient costs more than the dates themselves.
+  const prepared: PreparedNotes = { notes, issued: [], start: [], end: [] };
+  for (let i = 0; i < notes.length; i++) {
+    const note = notes[i] as FitNote;
     const issued = parseCalendarDate(note.issued);
     const start = parseCalendarDate(note.start);
-    if (issued === undefined || start === undefined) throw badDate(note);
-    let end: DayNumber;
-    if (note.end === undefined) end = today > start ? today : start;
-    else {
-      const parsed = parseCalendarDate(note.end);
-      if (parsed === undefined) throw badDate(note);
-      end = parsed;
-    }
+    const end = note.end === undefined ? Number.NaN : parseCalendarDate(note.end);
+    if (issued === undefined || start === undefined || end === undefined) throw badDate(note);
+    prepared.issued.push(issued);
+    prepared.start.push(start);
+    prepared.end.push(end);
+  }
+  return prepared;
+}
+
+/** Loads notes issued by today into the scratch arrays, one per covered period; returns how many. */
+function load(prepared: PreparedNotes, today: DayNumber): number {
+  const { notes } = prepared;
+  ensureCapacity(notes.length);
+  let n = 0;
+  for (let k = 0; k < notes.length; k++) {
+    const issued = prepared.issued[k] as number;
     if (issued > today) continue;
+    const note = notes[k] as FitNote;
+    const start = prepared.start[k] as number;
+    const written = prepared.end[k] as number;
+    const open = written !== written; // NaN: open-ended
+    const end = open ? (today > start ? today : start) : written;
     // The same certificate recorded twice (a duplicate Med3, or two shapes of one note) has the same period.
     let duplicate = -1;
     for (let i = 0; i < n; i++) {
-      if (
-        START[i] === start &&
-        END[i] === end &&
-        ((NOTE[i] as FitNote).end === undefined) === (note.end === undefined)
-      ) {
+      if (START[i] === start && END[i] === end && ((NOTE[i] as FitNote).end === undefined) === open) {
         duplicate = i;
         break;
       }
@@ -252,18 +273,21 @@ function buildEpisode(
 
 /** Groups fit notes into episodes, oldest first. */
 export function episodesOf(notes: readonly FitNote[], options: EpisodeOptions): Episode[] {
-  return group(notes, options, false);
+  return group(prepareNotes(notes), options, false);
 }
 
 /**
  * The current episode alone (the one that can fire a prompt), without building the others: what the
  * dry run evaluates many times over. Equals `currentEpisode(episodesOf(notes, options))`.
  */
-export function currentEpisodeOf(notes: readonly FitNote[], options: EpisodeOptions): Episode | undefined {
-  return group(notes, options, true)[0];
+export function currentEpisodeOf(
+  notes: readonly FitNote[] | PreparedNotes,
+  options: EpisodeOptions,
+): Episode | undefined {
+  return group('issued' in notes ? notes : prepareNotes(notes), options, true)[0];
 }
 
-function group(notes: readonly FitNote[], options: EpisodeOptions, currentOnly: boolean): Episode[] {
+function group(prepared: PreparedNotes, options: EpisodeOptions, currentOnly: boolean): Episode[] {
   const today = parseCalendarDate(options.today);
   if (today === undefined)
     throw new Error(`"today" must be a calendar date YYYY-MM-DD (got "${options.today}").`);
@@ -271,7 +295,7 @@ function group(notes: readonly FitNote[], options: EpisodeOptions, currentOnly: 
   if (!Number.isInteger(gap) || gap < 0)
     throw new Error(`episodeGapDays must be a whole number of days, 0 or more (got ${gap}).`);
 
-  const n = load(notes, today);
+  const n = load(prepared, today);
   const episodes: Episode[] = [];
   if (n > 0) {
     sortIndexes(ORDER, 0, n, START, END);

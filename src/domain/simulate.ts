@@ -20,7 +20,7 @@ import {
 
 const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 
-import { currentEpisodeOf } from './episodes.js';
+import { currentEpisodeOf, prepareNotes } from './episodes.js';
 import { firingRules } from './evaluate.js';
 import type { FitNote } from './fitnote.js';
 import type { PatientFacts } from './patient.js';
@@ -131,25 +131,18 @@ export function simulate(
     const seen = new Set<string>();
     const promptedRules = new Set<string>();
     const days = eventDays(patient, notes, from, to, options.everyDay === true);
-    // Each note's issue day and last covered day, read once: most event days have no current episode,
-    // which these show without grouping the notes. From the first open-ended note's issue, the
-    // current episode can also grow without a new note.
-    const issuedDays: number[] = [];
-    const endDays: number[] = [];
+    // The notes' dates, read once. Most event days have no current episode, which the issue and end
+    // days show without grouping the notes. From the first open-ended note's issue, the current
+    // episode can also grow without a new note.
+    const prepared = prepareNotes(notes);
     let openFrom = Number.POSITIVE_INFINITY;
-    for (const note of notes) {
-      const issued = parseCalendarDate(note.issued) ?? Number.NEGATIVE_INFINITY;
-      issuedDays.push(issued);
-      endDays.push(
-        note.end === undefined
-          ? Number.POSITIVE_INFINITY
-          : (parseCalendarDate(note.end) ?? Number.POSITIVE_INFINITY),
-      );
-      if (note.end === undefined) openFrom = Math.min(openFrom, issued);
+    for (let i = 0; i < notes.length; i++) {
+      if (Number.isNaN(prepared.end[i])) openFrom = Math.min(openFrom, prepared.issued[i] as number);
     }
     const mayBeCurrent = (day: number): boolean => {
-      for (let i = 0; i < issuedDays.length; i++) {
-        if ((issuedDays[i] as number) <= day && (endDays[i] as number) >= day - rules.episodeGapDays)
+      for (let i = 0; i < notes.length; i++) {
+        const end = prepared.end[i] as number;
+        if ((prepared.issued[i] as number) <= day && (end !== end || end >= day - rules.episodeGapDays))
           return true;
       }
       return false;
@@ -158,7 +151,7 @@ export function simulate(
       const day = days[k] as DayNumber;
       if (!mayBeCurrent(day)) continue;
       const today = formatDay(day);
-      const episode = currentEpisodeOf(notes, { today, episodeGapDays: rules.episodeGapDays });
+      const episode = currentEpisodeOf(prepared, { today, episodeGapDays: rules.episodeGapDays });
       if (episode === undefined) continue;
       if (day >= openFrom) {
         // An open-ended note grows the absence by at most a day a day, so the next threshold cannot be
