@@ -185,7 +185,7 @@ function load(prepared: PreparedNotes, today: DayNumber): number {
     const note = notes[k] as FitNote;
     const start = prepared.start[k] as number;
     const written = prepared.end[k] as number;
-    const open = written !== written; // NaN: open-ended
+    const open = Number.isNaN(written);
     const end = open ? (today > start ? today : start) : written;
     // The same certificate recorded twice (a duplicate Med3, or two shapes of one note) has the same period.
     let duplicate = -1;

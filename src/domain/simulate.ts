@@ -142,7 +142,7 @@ export function simulate(
     const mayBeCurrent = (day: number): boolean => {
       for (let i = 0; i < notes.length; i++) {
         const end = prepared.end[i] as number;
-        if ((prepared.issued[i] as number) <= day && (end !== end || end >= day - rules.episodeGapDays))
+        if ((prepared.issued[i] as number) <= day && (Number.isNaN(end) || end >= day - rules.episodeGapDays))
           return true;
       }
       return false;
