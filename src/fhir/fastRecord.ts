@@ -189,53 +189,72 @@ function dateText(text: string, day: DayNumber): string {
 // FitNote Observations
 
 /**
- * Recently read conditions: notes of one patient repeat them. Each slot keeps a copy of the concept's
- * text and codings (system, code, display), so a match is found by comparing strings, with no
- * hashing and no allocation, and a concept changed in place after it was read is never mistaken.
+ * Conditions already read, by the code of their first coding (or their text when they have no
+ * codings): notes repeat a handful of conditions. Each entry keeps a copy of the concept's text and
+ * codings (system, code, display), so a match is found by comparing strings (the short ones, such as
+ * codes, interned by JSON.parse, compare by pointer), and a concept changed in place after it was
+ * read is never mistaken.
  */
-const RECENT = 8;
-const recentText: Array<string | undefined> = new Array(RECENT).fill(undefined);
-const recentCodings: Array<Array<string | undefined>> = Array.from({ length: RECENT }, () => []);
-const recentCondition: Array<FitNoteCondition | undefined> = new Array(RECENT).fill(undefined);
-let recentFilled = 0;
-let recentNext = 0;
+interface KnownCondition {
+  text: string | undefined;
+  flat: Array<string | undefined>;
+  condition: FitNoteCondition | undefined;
+}
+const knownConditions = new Map<string, KnownCondition[]>();
+const KNOWN_KEYS_LIMIT = 10_000;
+const KNOWN_PER_KEY_LIMIT = 32;
 
-function matchesRecent(slot: number, text: unknown, codings: unknown[]): boolean {
-  if (recentText[slot] !== text) return false;
-  const flat = recentCodings[slot] as Array<string | undefined>;
-  if (flat.length !== codings.length * 3) return false;
-  for (let i = 0, j = 0; i < codings.length; i++, j += 3) {
+function matchesKnown(known: KnownCondition, text: unknown, codings: unknown[]): boolean {
+  if (known.text !== text) return false;
+  const flat = known.flat;
+  const count = codings.length;
+  if (flat.length !== count * 3) return false;
+  for (let i = 0, j = 0; i < count; i++, j += 3) {
     const coding = codings[i];
-    if (!isObj(coding) || coding.system !== flat[j] || coding.code !== flat[j + 1]) return false;
+    if (!isObj(coding) || coding.code !== flat[j + 1] || coding.system !== flat[j]) return false;
     if (coding.display !== flat[j + 2]) return false;
   }
   return true;
 }
 
-/** readCondition, first trying the concepts met most recently (only well-formed ones are kept). */
+/** readCondition, first looking among the concepts already read (only well-formed ones are kept). */
 function fastCondition(concept: unknown): FitNoteCondition | undefined {
   if (!isObj(concept)) return undefined;
   const codings = concept.coding;
   const text = concept.text;
   if (!Array.isArray(codings) || !optionalText(text)) return readCondition(concept);
-  for (let slot = 0; slot < recentFilled; slot++) {
-    if (matchesRecent(slot, text, codings)) return recentCondition[slot];
+  let key: unknown = text;
+  if (codings.length > 0) {
+    const first = codings[0];
+    key = isObj(first) ? first.code : undefined;
+  }
+  if (typeof key !== 'string') return readCondition(concept);
+  let known = knownConditions.get(key);
+  if (known !== undefined) {
+    for (let i = 0; i < known.length; i++) {
+      const candidate = known[i] as KnownCondition;
+      if (matchesKnown(candidate, text, codings)) return candidate.condition;
+    }
   }
   const condition = readCondition(concept);
   const flat: Array<string | undefined> = [];
-  for (const coding of codings) {
+  for (let i = 0; i < codings.length; i++) {
+    const coding = codings[i];
     if (!isObj(coding) || typeof coding.system !== 'string' || typeof coding.code !== 'string')
       return condition;
     if (!optionalText(coding.display)) return condition;
     flat.push(coding.system, coding.code, coding.display as string | undefined);
   }
-  recentText[recentNext] = text as string | undefined;
-  recentCodings[recentNext] = flat;
-  recentCondition[recentNext] = condition;
-  recentNext = (recentNext + 1) % RECENT;
-  if (recentFilled < RECENT) recentFilled++;
+  if (known === undefined) {
+    if (knownConditions.size >= KNOWN_KEYS_LIMIT) knownConditions.clear();
+    known = [];
+    knownConditions.set(key, known);
+  } else if (known.length >= KNOWN_PER_KEY_LIMIT) known.length = 0;
+  known.push({ text: text as string | undefined, flat, condition });
   return condition;
 }
+
+const FINDING_CODE = FIT_NOTE_CODES.fitnessForWorkFinding;
 
 /** What fastComponents found, kept in scratch variables (the reader is not re-entrant). */
 let foundConditions = 0;
@@ -626,13 +645,24 @@ function applyOccupation(observation: Obj, facts: PatientFacts): void {
 // ---------------------------------------------------------------------------------------------
 // The record
 
-/** The reference a resource makes to its patient (Task.for, Consent.patient, else subject). */
-function patientReferenceOf(resource: Obj, resourceType: string): unknown {
-  return resourceType === 'Task'
-    ? resource.for
-    : resourceType === 'Consent'
-      ? resource.patient
-      : resource.subject;
+/** What the first pass found each entry's resource to be. */
+const KIND_OTHER = 0;
+const KIND_PATIENT = 1;
+const KIND_OBSERVATION = 2;
+/** Procedure, QuestionnaireResponse and DocumentReference: fit notes, perhaps, for the thorough reader. */
+const KIND_THOROUGH = 3;
+const KIND_CONSENT = 4;
+
+/**
+ * False when a reference to a patient (Task.for, Consent.patient, else subject) may be to someone
+ * other than this patient: a reference other than the ones the thorough reader takes as this
+ * patient without a second look, or a logical reference by identifier.
+ */
+function aboutThisPatient(reference: unknown, patientRef: string | undefined, fullUrl: unknown): boolean {
+  if (!isObj(reference)) return true;
+  const text = reference.reference;
+  if (typeof text === 'string') return text === patientRef || text === fullUrl;
+  return reference.identifier === undefined;
 }
 
 let defaultReader: FitNoteReader | undefined;
@@ -643,7 +673,16 @@ function thoroughReader(options: ReadFitNotesOptions | undefined): FitNoteReader
   return defaultReader;
 }
 
+/** Scratch space for the first pass (the reader is not re-entrant). */
+let scratchKinds = new Uint8Array(64);
+let scratchPrints = new Int32Array(64);
 const scratchIds: string[] = [];
+
+/** A cheap summary of an id (length and two characters), so that most distinct ids differ without a string comparison. */
+function fingerprint(id: string): number {
+  const length = id.length;
+  return (length << 16) ^ (id.charCodeAt(length - 1) << 8) ^ id.charCodeAt(length >> 1);
+}
 
 function isPlainJson(value: Obj): boolean {
   const proto = Object.getPrototypeOf(value);
@@ -656,11 +695,18 @@ function read(input: unknown, options: ReadFitNotesOptions | undefined): Patient
   if (!optionalText(input.id) || input.total !== undefined || input.link !== undefined) return undefined;
   const entries = input.entry;
   if (!Array.isArray(entries)) return undefined;
+  const count = entries.length;
+  if (count > scratchKinds.length) {
+    scratchKinds = new Uint8Array(count * 2);
+    scratchPrints = new Int32Array(count * 2);
+  }
+  const kinds = scratchKinds;
+  const prints = scratchPrints;
 
   // Entries: each a well-formed { fullUrl?, resource, search? } with a distinct id; one Patient.
   let patientIndex = -1;
-  scratchIds.length = 0;
-  for (let index = 0; index < entries.length; index++) {
+  let ids = 0;
+  for (let index = 0; index < count; index++) {
     const entry = entries[index];
     if (!isObj(entry) || !optionalText(entry.fullUrl)) return undefined;
     const search = entry.search;
@@ -669,15 +715,38 @@ function read(input: unknown, options: ReadFitNotesOptions | undefined): Patient
     const resource = entry.resource;
     if (!isObj(resource)) return undefined;
     const resourceType = resource.resourceType;
-    if (typeof resourceType !== 'string' || resourceType === 'OperationOutcome') return undefined;
-    if (resourceType === 'Patient') {
+    if (typeof resourceType !== 'string') return undefined;
+    let kind = KIND_OTHER;
+    if (resourceType === 'Observation') kind = KIND_OBSERVATION;
+    else if (resourceType === 'Patient') {
       if (patientIndex >= 0) return undefined;
       patientIndex = index;
-    }
+      kind = KIND_PATIENT;
+    } else if (
+      resourceType === 'OperationOutcome' ||
+      resourceType === 'ServiceRequest' ||
+      resourceType === 'Task'
+    )
+      return undefined;
+    else if (
+      resourceType === 'Procedure' ||
+      resourceType === 'QuestionnaireResponse' ||
+      resourceType === 'DocumentReference'
+    )
+      kind = KIND_THOROUGH;
+    else if (resourceType === 'Consent') kind = KIND_CONSENT;
+    kinds[index] = kind;
     const id = resource.id;
     if (typeof id === 'string' && id !== '') {
-      for (let k = 0; k < scratchIds.length; k++) if (scratchIds[k] === id) return undefined;
-      scratchIds.push(id);
+      const print = fingerprint(id);
+      for (let k = 0; k < ids; k++) {
+        if (prints[k] === print && scratchIds[k] === id) {
+          scratchIds.length = 0;
+          return undefined;
+        }
+      }
+      prints[ids] = print;
+      scratchIds[ids++] = id;
     }
   }
   scratchIds.length = 0;
@@ -699,85 +768,81 @@ function read(input: unknown, options: ReadFitNotesOptions | undefined): Patient
   let statusDay = 0;
   let occupation: Obj | undefined;
   let occupationDay = 0;
-  for (let index = 0; index < entries.length; index++) {
-    if (index === patientIndex) continue;
+  // Only resources about this patient count; anything that may be about someone else is declined.
+  // Each kind of resource has its own property reads, so that none sees objects of many shapes.
+  for (let index = 0; index < count; index++) {
+    const kind = kinds[index];
+    if (kind === KIND_PATIENT) continue;
     const resource = (entries[index] as Obj).resource as Obj;
-    const resourceType = resource.resourceType as string;
-
-    // Only resources about this patient count; anything that may be about someone else is declined.
-    const reference = patientReferenceOf(resource, resourceType);
-    if (isObj(reference)) {
-      const text = reference.reference;
-      if (typeof text === 'string') {
-        if (text !== patientRef && text !== fullUrl) return undefined;
-      } else if (reference.identifier !== undefined) return undefined;
+    if (kind === KIND_OTHER) {
+      if (!aboutThisPatient(resource.subject, patientRef, fullUrl)) return undefined;
+      continue;
+    }
+    if (kind === KIND_CONSENT) {
+      if (!aboutThisPatient(resource.patient, patientRef, fullUrl)) return undefined;
+      continue;
+    }
+    if (kind === KIND_THOROUGH) {
+      if (!aboutThisPatient(resource.subject, patientRef, fullUrl)) return undefined;
+      thorough ??= thoroughReader(options);
+      thorough(resource, index, reading);
+      continue;
     }
 
-    switch (resourceType) {
-      case 'Observation': {
-        const code = resource.code;
-        const codings = code === undefined || code === null ? undefined : (code as Obj).coding;
-        let finding = false;
-        let work = 0;
-        let otherSystem = false;
-        if (codings !== undefined) {
-          if (!Array.isArray(codings)) return undefined;
-          for (let k = 0; k < codings.length; k++) {
-            const coding = codings[k];
-            if (typeof coding !== 'object' || coding === null) return undefined;
-            const system = (coding as Obj).system;
-            const value = (coding as Obj).code;
-            if (system === SNOMED) {
-              if (value === FIT_NOTE_CODES.fitnessForWorkFinding && !Array.isArray(coding)) finding = true;
-              else otherSystem = true;
-            } else if (system === LOINC) {
-              if (value === LOINC_EMPLOYMENT_STATUS) work |= 1;
-              else if (value === LOINC_OCCUPATION) work |= 2;
-            } else otherSystem = true;
-          }
-        }
-        if (finding) {
-          if (work !== 0) return undefined;
-          const note = fastFitNote(resource, index);
-          if (note !== undefined) reading.notes.push(note);
-          else {
-            thorough ??= thoroughReader(options);
-            thorough(resource, index, reading);
-          }
-          break;
-        }
-        if (work === 0 || otherSystem || options?.fitNoteCodes !== undefined) {
-          // Perhaps a GP-record coded entry (possibly also an employment one): the thorough reader decides.
-          thorough ??= thoroughReader(options);
-          thorough(resource, index, reading);
-          if (work === 0) break;
-        }
-        if (work === 3) return undefined;
-        checkWorkObservation(resource);
-        if (!isCounted(resource.status)) break;
-        const day = workDay(resource);
-        if (work === 1) {
-          if (status === undefined || day >= statusDay) {
-            status = resource;
-            statusDay = day;
-          }
-        } else if (occupation === undefined || day >= occupationDay) {
-          occupation = resource;
-          occupationDay = day;
-        }
-        break;
+    // An Observation.
+    if (!aboutThisPatient(resource.subject, patientRef, fullUrl)) return undefined;
+    const code = resource.code;
+    const codings = code === undefined || code === null ? undefined : (code as Obj).coding;
+    let finding = false;
+    let work = 0;
+    let otherSystem = false;
+    if (codings !== undefined) {
+      if (!Array.isArray(codings)) return undefined;
+      for (let k = 0; k < codings.length; k++) {
+        const coding = codings[k];
+        if (typeof coding !== 'object' || coding === null) return undefined;
+        // Codes first: short ones are interned by JSON.parse, so most differ by pointer.
+        const value = (coding as Obj).code;
+        const system = (coding as Obj).system;
+        if (value === FINDING_CODE) {
+          if (system === SNOMED) {
+            if (!Array.isArray(coding)) finding = true;
+            else otherSystem = true;
+          } else if (system !== LOINC) otherSystem = true;
+        } else if (system === LOINC) {
+          if (value === LOINC_EMPLOYMENT_STATUS) work |= 1;
+          else if (value === LOINC_OCCUPATION) work |= 2;
+        } else otherSystem = true;
       }
-      case 'Procedure':
-      case 'QuestionnaireResponse':
-      case 'DocumentReference':
+    }
+    if (finding) {
+      if (work !== 0) return undefined;
+      const note = fastFitNote(resource, index);
+      if (note !== undefined) reading.notes.push(note);
+      else {
         thorough ??= thoroughReader(options);
         thorough(resource, index, reading);
-        break;
-      case 'ServiceRequest':
-      case 'Task':
-        return undefined;
-      default:
-        break;
+      }
+      continue;
+    }
+    if (work === 0 || otherSystem || options?.fitNoteCodes !== undefined) {
+      // Perhaps a GP-record coded entry (possibly also an employment one): the thorough reader decides.
+      thorough ??= thoroughReader(options);
+      thorough(resource, index, reading);
+      if (work === 0) continue;
+    }
+    if (work === 3) return undefined;
+    checkWorkObservation(resource);
+    if (!isCounted(resource.status)) continue;
+    const day = workDay(resource);
+    if (work === 1) {
+      if (status === undefined || day >= statusDay) {
+        status = resource;
+        statusDay = day;
+      }
+    } else if (occupation === undefined || day >= occupationDay) {
+      occupation = resource;
+      occupationDay = day;
     }
   }
 
