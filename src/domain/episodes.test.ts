@@ -1,11 +1,8 @@
+import { backPain, note } from '../../tests/fixtures/fitNotes.js';
 import { ICD10_UK, SNOMED } from './codes.js';
 import { currentEpisode, currentEpisodeOf, type Episode, episodesOf } from './episodes.js';
 import type { FitNote, FitNoteCondition } from './fitnote.js';
 
-const backPain: FitNoteCondition = {
-  codings: [{ system: SNOMED, code: '279039007' }],
-  text: 'Low back pain',
-};
 const backPainIcd: FitNoteCondition = {
   codings: [
     { system: ICD10_UK, code: 'M54.5' },
@@ -13,23 +10,6 @@ const backPainIcd: FitNoteCondition = {
   ],
 };
 const depression: FitNoteCondition = { codings: [{ system: SNOMED, code: '35489007' }], text: 'Depression' };
-
-let counter = 0;
-function note(start: string, end: string | undefined, extra: Partial<FitNote> = {}): FitNote {
-  counter += 1;
-  const n: FitNote = {
-    ref: `Observation/n${counter}`,
-    source: 'observation',
-    issued: start,
-    start,
-    fitness: 'not-fit',
-    conditions: [backPain],
-    advice: [],
-    ...extra,
-  };
-  if (end !== undefined) n.end = end;
-  return n;
-}
 
 type Row = [string, FitNote[], string, Array<Partial<Episode>>];
 

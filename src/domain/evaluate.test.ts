@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { note } from '../../tests/fixtures/fitNotes.js';
 import { ICD10_UK, SNOMED } from './codes.js';
 import { DEFAULT_RULES } from './defaultRules.js';
 import { parseDirectory } from './directory.js';
@@ -8,10 +9,6 @@ import type { PatientFacts } from './patient.js';
 import { parseRules, type Rule, type RulesFile } from './rules.js';
 
 const today = '2026-11-21';
-const backPain = {
-  codings: [{ system: SNOMED, code: '279039007', display: 'Low back pain' }],
-  text: 'Low back pain',
-};
 const depression = { codings: [{ system: ICD10_UK, code: 'F32.9' }], text: 'Depression' };
 const chest = { codings: [{ system: SNOMED, code: '233604007' }], text: 'Pneumonia' };
 
@@ -21,23 +18,6 @@ const employed: PatientFacts = {
   employmentStatus: 'employed',
   birthDate: '1980-05-01',
 };
-
-let n = 0;
-function note(start: string, end: string | undefined, extra: Partial<FitNote> = {}): FitNote {
-  n += 1;
-  const out: FitNote = {
-    ref: `Observation/${n}`,
-    source: 'observation',
-    issued: start,
-    start,
-    fitness: 'not-fit',
-    conditions: [backPain],
-    advice: [],
-    ...extra,
-  };
-  if (end !== undefined) out.end = end;
-  return out;
-}
 
 function rules(...list: Array<Partial<Rule> & { id: string }>): RulesFile {
   const result = parseRules({

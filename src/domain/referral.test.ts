@@ -9,6 +9,7 @@ import type {
   ServiceRequest,
   Task,
 } from '@medplum/fhirtypes';
+import { peterForm } from '../../tests/fixtures/referralForms.js';
 import { ID_SYSTEM, NHS_NUMBER_SYSTEM, PROFILE } from './codes.js';
 import { type Provider, parseDirectory } from './directory.js';
 import type { Episode } from './episodes.js';
@@ -38,46 +39,6 @@ const workCoach = providers['work-coach-service'] as Provider;
 
 /** Peter has been off four weeks (the builder uses only the episode start). */
 const peterEpisode: Pick<Episode, 'start'> = { start: '2026-10-24' };
-
-/** Peter: call-centre worker, depression and anxiety, bullying by his manager; case management + mediation. */
-function peterForm(overrides: Partial<ReferralFormInput> = {}): ReferralFormInput {
-  return {
-    serviceTypes: ['case-management', 'workplace-mediation'],
-    modality: 'telephone',
-    reason: {
-      text: 'Mixed anxiety and depressive disorder',
-      codings: [
-        {
-          system: 'http://snomed.info/sct',
-          code: '231504006',
-          display: 'Mixed anxiety and depressive disorder',
-        },
-      ],
-      useGeneralWording: false,
-    },
-    employment: {
-      status: 'employed',
-      occupation: 'Call-centre adviser',
-      employerName: 'Example Contact Centre Ltd',
-      employerSize: 250,
-      employerHasOccupationalHealth: true,
-      recordedInRecord: false,
-    },
-    employerLiaison: { requested: true, shareWithEmployer: ['fit-note-dates'] },
-    shareWithProvider: [
-      'contact-details',
-      'fit-note-dates',
-      'diagnosis',
-      'functional-advice',
-      'employment-details',
-    ],
-    contact: { phone: '07700 900123', preferredMethod: 'phone', bestTimes: 'weekday mornings' },
-    interpreter: { needed: false },
-    freeText: 'Please do not contact his employer without speaking to him first.',
-    consent: { given: true, recordedAt: '2026-11-20T10:18:00Z' },
-    ...overrides,
-  };
-}
 
 function peterInput(overrides: Partial<ReferralInput> = {}): ReferralInput {
   return {

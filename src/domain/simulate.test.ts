@@ -1,3 +1,4 @@
+import { backPain, note as makeNote } from '../../tests/fixtures/fitNotes.js';
 import { SNOMED } from './codes.js';
 import { dayFromCivil, formatDay } from './dates.js';
 import { DEFAULT_RULES } from './defaultRules.js';
@@ -11,22 +12,10 @@ const rules = (() => {
   return r.value;
 })();
 
-const backPain = { codings: [{ system: SNOMED, code: '279039007' }], text: 'Low back pain' };
 const anxiety = { codings: [{ system: SNOMED, code: '197480006' }], text: 'Anxiety' };
 
 function note(ref: string, start: string, end: string | undefined, extra: Partial<FitNote> = {}): FitNote {
-  const n: FitNote = {
-    ref,
-    source: 'observation',
-    issued: start,
-    start,
-    fitness: 'not-fit',
-    conditions: [backPain],
-    advice: [],
-    ...extra,
-  };
-  if (end !== undefined) n.end = end;
-  return n;
+  return makeNote(start, end, { ref, ...extra });
 }
 
 const employed = (id: string) => ({ id, employmentStatus: 'employed' as const, birthDate: '1980-01-01' });

@@ -3,6 +3,7 @@
  * generated StructureDefinitions with snapshots), for a spread of referrals: each provider in the
  * example directory, each delivery-relevant option on the form, and Peter's case in full.
  */
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
@@ -10,6 +11,7 @@ import { PROFILE } from '../../src/domain/codes.js';
 import { type Provider, parseDirectory } from '../../src/domain/directory.js';
 import { buildReferral, type ReferralFormInput, type ReferralInput } from '../../src/domain/referral.js';
 import { validateAgainstProfile } from '../../src/fhir/validate.js';
+import { peterForm } from '../fixtures/referralForms.js';
 
 const directory = parseDirectory(
   JSON.parse(readFileSync(join(__dirname, '../../examples/directory.json'), 'utf8')),
@@ -19,42 +21,11 @@ const providers = directory.directory.providers;
 const byId = (id: string) => providers.find((p) => p.id === id) as Provider;
 
 function form(provider: Provider, overrides: Partial<ReferralFormInput> = {}): ReferralFormInput {
-  return {
+  return peterForm({
     serviceTypes: [...provider.services],
     modality: provider.modalities[0] as ReferralFormInput['modality'],
-    reason: {
-      text: 'Mixed anxiety and depressive disorder',
-      codings: [
-        {
-          system: 'http://snomed.info/sct',
-          code: '231504006',
-          display: 'Mixed anxiety and depressive disorder',
-        },
-      ],
-      useGeneralWording: false,
-    },
-    employment: {
-      status: 'employed',
-      occupation: 'Call-centre adviser',
-      employerName: 'Example Contact Centre Ltd',
-      employerSize: 250,
-      employerHasOccupationalHealth: true,
-      recordedInRecord: false,
-    },
-    employerLiaison: { requested: true, shareWithEmployer: ['fit-note-dates'] },
-    shareWithProvider: [
-      'contact-details',
-      'fit-note-dates',
-      'diagnosis',
-      'functional-advice',
-      'employment-details',
-    ],
-    contact: { phone: '07700 900123', preferredMethod: 'phone', bestTimes: 'weekday mornings' },
-    interpreter: { needed: false },
-    freeText: 'Please do not contact his employer without speaking to him first.',
-    consent: { given: true, recordedAt: '2026-11-20T10:18:00Z' },
     ...overrides,
-  };
+  });
 }
 
 function input(provider: Provider, overrides: Partial<ReferralInput> = {}): ReferralInput {
