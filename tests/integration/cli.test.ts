@@ -261,16 +261,20 @@ describe('the installed command', () => {
   it('runs as `fitnote-prompt` from package.json bin and exits with its code', async () => {
     const { execFile } = await import('node:child_process');
     const { readFileSync } = await import('node:fs');
-    const bin = (JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> }).bin['fitnote-prompt'] as string;
+    const bin = (JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> }).bin[
+      'fitnote-prompt'
+    ] as string;
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       execFile(process.execPath, [bin, 'check-rules', 'examples/rules.json'], (error, stdout, stderr) =>
-        resolve({ code: error ? (error as { code?: number }).code ?? 1 : 0, stdout, stderr }),
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/valid — 7 rules/);
     const bad = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, [bin, 'evaluate'], (error, _stdout, stderr) => resolve({ code: (error as { code?: number } | null)?.code ?? 0, stderr }));
+      execFile(process.execPath, [bin, 'evaluate'], (error, _stdout, stderr) =>
+        resolve({ code: (error as { code?: number } | null)?.code ?? 0, stderr }),
+      );
     });
     expect(bad.code).toBe(2);
     noStack(bad.stderr);
