@@ -255,6 +255,10 @@ function fastCondition(concept: unknown): FitNoteCondition | undefined {
 }
 
 const FINDING_CODE = FIT_NOTE_CODES.fitnessForWorkFinding;
+const DIAGNOSIS_CODE = FIT_NOTE_CODES.diagnosis;
+const NOT_FIT_CODE = FIT_NOTE_CODES.unfitForWork;
+const MAY_BE_FIT_CODE = FIT_NOTE_CODES.fitWithRestrictions;
+const ADVICE_SYSTEM = CODE_SYSTEM.fitNoteAdvice;
 
 /** What fastComponents found, kept in scratch variables (the reader is not re-entrant). */
 let foundConditions = 0;
@@ -286,7 +290,7 @@ function fastComponents(components: unknown): boolean {
       const coding = codings[k];
       if (!isObj(coding)) continue;
       const system = coding.system;
-      if (system === SNOMED && coding.code === FIT_NOTE_CODES.diagnosis) {
+      if (coding.code === DIAGNOSIS_CODE && system === SNOMED) {
         const condition = fastCondition(component.valueCodeableConcept);
         if (condition !== undefined) {
           if (foundConditions === 0) condition0 = condition;
@@ -295,7 +299,7 @@ function fastComponents(components: unknown): boolean {
         }
         break;
       }
-      if (system === CODE_SYSTEM.fitNoteAdvice) {
+      if (system === ADVICE_SYSTEM) {
         const value = coding.code;
         if (value === ASSESS_AGAIN_CODE) {
           if (typeof component.valueBoolean !== 'boolean') return false;
@@ -372,9 +376,12 @@ function fastFitNote(resource: Obj, index: number): FitNote | undefined {
   let mayBeFit = false;
   for (let i = 0; i < valueCodings.length; i++) {
     const coding = valueCodings[i];
-    if (!isObj(coding) || coding.system !== SNOMED) continue;
-    if (coding.code === FIT_NOTE_CODES.unfitForWork) notFit = true;
-    else if (coding.code === FIT_NOTE_CODES.fitWithRestrictions) mayBeFit = true;
+    if (!isObj(coding)) continue;
+    // Codes first: short ones are interned by JSON.parse, so most differ by pointer.
+    const code = coding.code;
+    if (code === NOT_FIT_CODE) {
+      if (coding.system === SNOMED) notFit = true;
+    } else if (code === MAY_BE_FIT_CODE && coding.system === SNOMED) mayBeFit = true;
   }
   if (notFit === mayBeFit) return undefined;
   const fitness: Fitness = notFit ? 'not-fit' : 'may-be-fit';
