@@ -8,6 +8,7 @@ import {
   getSimulatedError,
   type LaunchInput,
   LIFETIME,
+  loopbackAliases,
   MAX_ENTRIES,
   resetSmartAuth,
   SIMULATED_ERRORS,
@@ -191,6 +192,49 @@ describe('discovery', () => {
       new URL(`${fhirBase}/.well-known/smart-configuration`),
     );
     expect(JSON.parse(body).issuer).toBe(fhirBase);
+  });
+
+  it('answers on the loopback aliases of its origin (discovery follows Host; aud and redirects may use any)', async () => {
+    const port = new URL(origin).port;
+    const h = smartHandler({ baseUrl: origin, now: () => nowMs });
+    let body = '';
+    const res = {
+      writeHead: () => res,
+      end: (b: string) => {
+        body = b;
+      },
+    };
+    const wk = new URL(`${fhirBase}/.well-known/smart-configuration`);
+    await h({ method: 'GET', headers: { host: `localhost:${port}` } } as never, res as never, wk);
+    expect(JSON.parse(body)).toMatchObject({
+      issuer: `http://localhost:${port}/fhir`,
+      token_endpoint: `http://localhost:${port}/auth/token`,
+    });
+    await h({ method: 'GET', headers: { host: 'evil.example' } } as never, res as never, wk);
+    expect(JSON.parse(body).issuer).toBe(fhirBase);
+    const alias = `http://localhost:${port}`;
+    const code = await getCode({ aud: `${alias}/fhir`, redirect_uri: `${alias}/app/` });
+    const token = await postForm('/auth/token', {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: `${alias}/app/`,
+      client_id: FITNOTE_PROMPT_CLIENT_ID,
+      code_verifier: VERIFIER,
+    });
+    const json = (await token.json()) as { access_token: string };
+    expect(verifyAccessToken(json.access_token)).toMatchObject({
+      aud: `${alias}/fhir`,
+      fhirUser: `${alias}/fhir/Practitioner/gp-2`,
+    });
+  });
+
+  it('loopbackAliases names the same server three ways, and other hosts once', () => {
+    expect(loopbackAliases('http://localhost:8080')).toEqual([
+      'http://localhost:8080',
+      'http://127.0.0.1:8080',
+      'http://[::1]:8080',
+    ]);
+    expect(loopbackAliases('https://ehr.example.org')).toEqual(['https://ehr.example.org']);
   });
 
   it('leaves other paths to the next handler', async () => {

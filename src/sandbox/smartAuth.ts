@@ -154,14 +154,18 @@ export const FITNOTE_PROMPT_SCOPES = [
   'user/HealthcareService.rs',
 ];
 
-/** The sandbox's registered clients: the GP app (public) and a confidential client for tests. */
-export function sandboxClients(origin: string): ClientRegistration[] {
+/**
+ * The sandbox's registered clients: the GP app (public, any redirect URI under the sandbox origin) and a
+ * confidential client for tests. Give every origin the sandbox answers on (see `loopbackAliases`).
+ */
+export function sandboxClients(origins: string | readonly string[]): ClientRegistration[] {
+  const list = typeof origins === 'string' ? [origins] : origins;
   return [
     {
       clientId: FITNOTE_PROMPT_CLIENT_ID,
       name: 'Fit note prompt',
       type: 'public',
-      redirectUris: [`${origin}/*`],
+      redirectUris: list.map((o) => `${o}/*`),
       scopes: FITNOTE_PROMPT_SCOPES,
     },
     {
@@ -169,10 +173,23 @@ export function sandboxClients(origin: string): ClientRegistration[] {
       name: 'Sandbox confidential test client',
       type: 'confidential-symmetric',
       secret: CONFIDENTIAL_TEST_CLIENT_SECRET,
-      redirectUris: [`${origin}/confidential/callback`],
+      redirectUris: list.map((o) => `${o}/confidential/callback`),
       scopes: ['launch', 'openid', 'fhirUser', 'offline_access', 'patient/*.rs', 'user/*.rs'],
     },
   ];
+}
+
+const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * The origins that name the same loopback server (`http://localhost:8080` → also
+ * `http://127.0.0.1:8080` and `http://[::1]:8080`), configured origin first; any other origin alone.
+ */
+export function loopbackAliases(origin: string): string[] {
+  const u = new URL(origin);
+  if (!LOOPBACK.includes(u.hostname)) return [u.origin];
+  const port = u.port === '' ? '' : `:${u.port}`;
+  return [u.origin, ...LOOPBACK.filter((h) => h !== u.hostname).map((h) => `${u.protocol}//${h}${port}`)];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,11 +488,14 @@ const clinicianName = (key: string): string | undefined => {
  * returns false for anything else.
  */
 export function smartHandler(options: SmartHandlerOptions): SmartHandler {
-  const origin = stripSlash(options.baseUrl).replace(/\/fhir$/, '');
-  const fhirBase = `${origin}/fhir`;
-  const fhirPath = new URL(fhirBase).pathname;
+  const configured = new URL(stripSlash(options.baseUrl).replace(/\/fhir$/, ''));
+  const origin = configured.origin;
+  const fhirPath = `${stripSlash(configured.pathname)}/fhir`;
+  // The sandbox answers on each loopback name for its host; so does this server (issuer, aud, redirects).
+  const origins = loopbackAliases(origin);
+  const fhirBases = new Set(origins.map((o) => `${o}${fhirPath}`));
   if (options.now !== undefined) state.clock = options.now;
-  const clients = options.clients ?? sandboxClients(origin);
+  const clients = options.clients ?? sandboxClients(origins);
   const clientById = new Map(clients.map((c) => [c.clientId, c]));
   const corsOrigins = new Set<string>();
   for (const c of clients) {
@@ -487,16 +507,22 @@ export function smartHandler(options: SmartHandlerOptions): SmartHandler {
       }
     }
   }
-  const endpoint = (path: string) => `${origin}${path}`;
   const now = () => state.clock();
 
-  const discovery = {
-    issuer: fhirBase,
-    jwks_uri: endpoint('/auth/jwks'),
-    authorization_endpoint: endpoint('/auth/authorize'),
-    token_endpoint: endpoint('/auth/token'),
-    introspection_endpoint: endpoint('/auth/introspect'),
-    revocation_endpoint: endpoint('/auth/revoke'),
+  /** The origin the request came to (its Host, when that is one of this server's names). */
+  function originOf(req: IncomingMessage): string {
+    const host = req.headers.host;
+    const candidate = host === undefined ? origin : `${configured.protocol}//${host}`;
+    return origins.includes(candidate) ? candidate : origin;
+  }
+
+  const discovery = (o: string) => ({
+    issuer: `${o}${fhirPath}`,
+    jwks_uri: `${o}/auth/jwks`,
+    authorization_endpoint: `${o}/auth/authorize`,
+    token_endpoint: `${o}/auth/token`,
+    introspection_endpoint: `${o}/auth/introspect`,
+    revocation_endpoint: `${o}/auth/revoke`,
     grant_types_supported: ['authorization_code', 'refresh_token'],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
@@ -531,7 +557,7 @@ export function smartHandler(options: SmartHandlerOptions): SmartHandler {
       'permission-offline',
       'permission-online',
     ],
-  };
+  });
 
   /** CORS for the token, introspection and revocation endpoints: the registered apps' origins. */
   function corsHeaders(req: IncomingMessage): Record<string, string> {
@@ -656,9 +682,10 @@ export function smartHandler(options: SmartHandlerOptions): SmartHandler {
       fail('invalid_request', 'code_challenge is not a base64url SHA-256 digest (43 characters).');
       return;
     }
-    const aud = params.get('aud');
-    if (aud === null || stripSlash(aud) !== fhirBase) {
-      fail('invalid_request', `aud must be this server's FHIR base URL, ${fhirBase}.`);
+    const audParam = params.get('aud');
+    const aud = audParam === null ? undefined : stripSlash(audParam);
+    if (aud === undefined || !fhirBases.has(aud)) {
+      fail('invalid_request', `aud must be this server's FHIR base URL, ${origin}${fhirPath}.`);
       return;
     }
     const requested = splitScopes(params.get('scope'));
@@ -739,7 +766,7 @@ export function smartHandler(options: SmartHandlerOptions): SmartHandler {
     }
 
     const nowMs = now();
-    const relativeUser = fhirUser.startsWith(`${fhirBase}/`) ? fhirUser.slice(fhirBase.length + 1) : fhirUser;
+    const relativeUser = fhirUser.startsWith(`${aud}/`) ? fhirUser.slice(aud.length + 1) : fhirUser;
     const grant: Grant = {
       clientId: client.clientId,
       scopes: granted,
@@ -747,7 +774,7 @@ export function smartHandler(options: SmartHandlerOptions): SmartHandler {
       fhirUser,
       sub: relativeUser,
       userName,
-      aud: fhirBase,
+      aud,
       authTime: seconds(nowMs),
       revoked: false,
     };
@@ -1057,7 +1084,7 @@ export function smartHandler(options: SmartHandlerOptions): SmartHandler {
       const cors = { 'Access-Control-Allow-Origin': '*' };
       if (method === 'OPTIONS') preflight(res, cors, 'GET');
       else if (method === 'GET' || method === 'HEAD') {
-        send(res, 200, JSON.stringify(discovery), 'application/json; charset=utf-8', cors);
+        send(res, 200, JSON.stringify(discovery(originOf(req))), 'application/json; charset=utf-8', cors);
       } else methodNotAllowed(res, 'GET');
       return true;
     }
@@ -1137,7 +1164,7 @@ export function smartHandler(options: SmartHandlerOptions): SmartHandler {
           return true;
         }
         const launch = createLaunch(parsed.data as LaunchInput);
-        sendJson(res, 201, { launch, iss: fhirBase, expires_in: LIFETIME.launch });
+        sendJson(res, 201, { launch, iss: `${originOf(req)}${fhirPath}`, expires_in: LIFETIME.launch });
         return true;
       }
       default:
