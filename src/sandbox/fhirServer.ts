@@ -19,6 +19,7 @@
  *    in plain English for every error. Bad input never gets a 500 and never crashes the process.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import {
   allOk,
   badRequest,
@@ -187,10 +188,21 @@ const ISSUE_CODE_BY_STATUS: Record<number, OperationOutcomeIssue['code']> = {
   500: 'exception',
 };
 
+/** Medplum reads a status back from these OperationOutcome ids (`getStatus`), e.g. in batch responses. */
+const OUTCOME_ID_BY_STATUS: Record<number, string> = {
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  409: 'conflict',
+  412: 'precondition-failed',
+};
+
 /** An OperationOutcome with one error issue whose text is `message`. */
 export function errorOutcome(status: number, message: string, expression?: string): OperationOutcome {
+  const id = OUTCOME_ID_BY_STATUS[status];
   return {
     resourceType: 'OperationOutcome',
+    ...(id ? { id } : {}),
     issue: [
       {
         severity: 'error',
@@ -246,7 +258,7 @@ export function plainOutcome(outcome: OperationOutcome, context: OutcomeContext)
   const [type, id, third] = context.path.split('?')[0]?.split('/') ?? [];
   let message: string;
   if (status === 404) {
-    if (type && id && !third && isResourceType(type)) {
+    if (type && id && !third && isResourceType(type) && /^[A-Za-z0-9\-.]{1,64}$/.test(id)) {
       message = `There is no ${type} with id "${id}" on this server. Check the id, or search for it: GET /fhir/${type}?_id=${id}.`;
     } else {
       message = `This server does not support ${context.method} /fhir/${context.path}. See GET /fhir/metadata for what it supports.`;
@@ -1074,14 +1086,15 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Sand
   }
 
   // --- the CapabilityStatement (built once per base URL) ---
-  const capabilityCache = new Map<string, string>();
-  const capabilityText = (baseUrl: string): string => {
-    let text = capabilityCache.get(baseUrl);
-    if (!text) {
-      text = JSON.stringify(buildCapabilityStatement(baseUrl));
-      capabilityCache.set(baseUrl, text);
+  const capabilityCache = new Map<string, { text: string; gzipped: Buffer }>();
+  const capability = (baseUrl: string): { text: string; gzipped: Buffer } => {
+    let cached = capabilityCache.get(baseUrl);
+    if (!cached) {
+      const text = JSON.stringify(buildCapabilityStatement(baseUrl));
+      cached = { text, gzipped: gzipSync(text) };
+      capabilityCache.set(baseUrl, cached);
     }
-    return text;
+    return cached;
   };
 
   // --- writes run one at a time ---
@@ -1143,13 +1156,18 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Sand
         );
       }
       if (isMetadata && routedMethod === 'GET') {
-        const text = capabilityText(baseUrl);
+        // About 700 KB of JSON (every R4 resource type and its search parameters): gzip when allowed.
+        const { text, gzipped } = capability(baseUrl);
+        const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+        const payload = gzip ? gzipped : Buffer.from(text);
         res.writeHead(200, {
           'Content-Type': FHIR_JSON,
-          'Content-Length': String(Buffer.byteLength(text)),
+          'Content-Length': String(payload.length),
+          Vary: 'Accept-Encoding',
+          ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
           ...cors,
         });
-        res.end(head ? undefined : text);
+        res.end(head ? undefined : payload);
         return true;
       }
       checkPathSegments(segments);
@@ -1213,7 +1231,7 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Sand
     handle,
     repo,
     router,
-    capabilityStatement: (baseUrl) => JSON.parse(capabilityText(baseUrl)) as CapabilityStatement,
+    capabilityStatement: (baseUrl) => JSON.parse(capability(baseUrl).text) as CapabilityStatement,
     loaded,
   };
 }
