@@ -1,0 +1,193 @@
+/**
+ * The sandbox EHR on one node:http server (one origin, default http://localhost:8080):
+ *  - `/fhir/.well-known/smart-configuration` and `/auth/*`: the SMART authorization server (smartAuth.ts);
+ *  - `/fhir/*`: the FHIR R4 server with the synthetic patients (fhirServer.ts);
+ *  - `/`: a short index page.
+ * `npm run sandbox` runs `main()`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { londonToday } from '../cli/io.js';
+import { type CalendarDate, parseCalendarDate } from '../domain/dates.js';
+import { createFhirServer, type SandboxFhirServer, type SandboxHandler } from './fhirServer.js';
+import { smartHandler, verifyAccessToken } from './smartAuth.js';
+import { VIGNETTE_INDEX } from './vignettes.js';
+
+export interface SandboxOptions {
+  /** TCP port; 0 picks a free one (tests). Default 8080. */
+  port?: number;
+  /** Interface to listen on: loopback only (`127.0.0.1` or `localhost`). Default `localhost`. */
+  host?: string;
+  /** The date the example records are built for (`YYYY-MM-DD`); default today in London. */
+  today?: CalendarDate;
+  /** Delay added to every FHIR request, for the benchmarks (ms). */
+  latencyMs?: number;
+  /** Serve FHIR requests that carry no access token (a bad token is refused either way). Default false. */
+  open?: boolean;
+  /** Browser origins allowed to call the FHIR API besides loopback ones. */
+  corsOrigins?: readonly string[];
+}
+
+export interface RunningSandbox {
+  /** The origin, e.g. `http://localhost:8080` (no trailing slash). */
+  url: string;
+  /** The FHIR base, `${url}/fhir`. */
+  fhirBaseUrl: string;
+  fhir: SandboxFhirServer;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** The index page at `/`: what is running and where (the EHR page comes later). */
+export function indexPage(origin: string): string {
+  const patients = VIGNETTE_INDEX.map(
+    (v) => `<li><a href="/fhir/Patient/${encodeURIComponent(v.key)}">${escapeHtml(v.key)}</a></li>`,
+  ).join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>fitnote-prompt sandbox EHR</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body>
+<main>
+<h1>fitnote-prompt sandbox EHR</h1>
+<p>A local EHR for trying the fit-note prompt app with synthetic patients. Nothing here is real.</p>
+<ul>
+<li>FHIR R4 server: <a href="/fhir/metadata">${escapeHtml(origin)}/fhir</a> (CapabilityStatement at /fhir/metadata)</li>
+<li>SMART configuration: <a href="/fhir/.well-known/smart-configuration">/fhir/.well-known/smart-configuration</a></li>
+</ul>
+<h2>Patients</h2>
+<p>FHIR requests need an access token unless the sandbox was started open.</p>
+<ul>
+${patients}
+</ul>
+</main>
+</body>
+</html>
+`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function plainError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(`${message}\n`);
+}
+
+/** Starts the sandbox; resolves once it is listening. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const host = options.host ?? 'localhost';
+  if (!LOOPBACK_HOSTS.has(host)) {
+    throw new Error(
+      `The sandbox listens on this computer only: use host "localhost" or "127.0.0.1", not "${host}".`,
+    );
+  }
+  const today = options.today ?? londonToday();
+  if (parseCalendarDate(today) === undefined) {
+    throw new Error(`"${today}" is not a calendar date: give today's date as YYYY-MM-DD, e.g. 2026-11-21.`);
+  }
+  const fhir = await createFhirServer({
+    today,
+    latencyMs: options.latencyMs ?? 0,
+    open: options.open ?? false,
+    verifyAccessToken,
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+  });
+
+  let handlers: SandboxHandler[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void dispatch(req, res);
+  });
+  const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+      for (const handler of handlers) {
+        if (await handler(req, res, url)) return;
+      }
+      if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+        const origin = `http://${req.headers.host ?? 'localhost'}`;
+        const html = indexPage(origin);
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : html);
+        return;
+      }
+      plainError(res, 404, `There is nothing at ${url.pathname}. The sandbox serves /, /fhir and /auth.`);
+    } catch (err) {
+      plainError(
+        res,
+        500,
+        `The sandbox could not answer this request (${(err as Error)?.message ?? String(err)}).`,
+      );
+    }
+  };
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host === '::1' ? '[::1]' : host}:${port}`;
+  handlers = [smartHandler({ baseUrl: url }), fhir.handle];
+
+  return {
+    url,
+    fhirBaseUrl: `${url}/fhir`,
+    fhir,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** `npm run sandbox`: reads PORT (default 8080), `--today`/TODAY, `--latency`/LATENCY_MS and `--open`. */
+export async function main(
+  argv: readonly string[] = process.argv.slice(2),
+  env = process.env,
+): Promise<RunningSandbox> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      today: { type: 'string' },
+      port: { type: 'string' },
+      latency: { type: 'string' },
+      open: { type: 'boolean' },
+    },
+    allowPositionals: false,
+  });
+  const portText = values.port ?? env.PORT ?? '8080';
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535) {
+    throw new Error(
+      `PORT "${portText}" is not a port number: give a number from 0 to 65535, e.g. PORT=8080.`,
+    );
+  }
+  const latencyText = values.latency ?? env.LATENCY_MS ?? '0';
+  if (!/^\d{1,6}$/.test(latencyText)) {
+    throw new Error(`Latency "${latencyText}" is not a whole number of milliseconds, e.g. --latency 50.`);
+  }
+  const sandbox = await startSandbox({
+    port,
+    today: values.today ?? env.TODAY ?? londonToday(),
+    latencyMs: Number(latencyText),
+    open: values.open ?? env.SANDBOX_OPEN === '1',
+  });
+  console.log(`Sandbox EHR running at ${sandbox.url}/ (FHIR base ${sandbox.fhirBaseUrl})`);
+  return sandbox;
+}
