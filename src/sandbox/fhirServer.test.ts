@@ -9,6 +9,7 @@ import {
   checkBodyForUrl,
   checkPathSegments,
   checkResource,
+  checkScopes,
   corsOriginAllowed,
   createFhirServer,
   DEFAULT_PAGE_SIZE,
@@ -20,6 +21,7 @@ import {
   parseBody,
   plainOutcome,
   type QueryPairs,
+  requiredPermissions,
   type SandboxFhirServer,
   SandboxRepository,
 } from './fhirServer.js';
@@ -173,6 +175,54 @@ describe('checkAuthorization', () => {
   });
 });
 
+describe('requiredPermissions and checkScopes', () => {
+  it.each([
+    ['GET', 'Patient/peter', undefined, ['Patient.r']],
+    ['HEAD', 'Patient/peter/_history/1', undefined, ['Patient.r']],
+    ['GET', 'Observation?patient=peter', undefined, ['Observation.s']],
+    ['GET', 'ServiceRequest?_revinclude=Task:focus', undefined, ['ServiceRequest.s', 'Task.s']],
+    ['POST', 'Observation/_search', undefined, ['Observation.s']],
+    ['POST', 'ServiceRequest', {}, ['ServiceRequest.c']],
+    ['PUT', 'Task/1', {}, ['Task.u']],
+    ['PATCH', 'Task/1', [], ['Task.u']],
+    ['DELETE', 'Task/1', undefined, ['Task.d']],
+    ['GET', '?_type=Patient,Observation', undefined, ['Patient.s', 'Observation.s']],
+    [
+      'POST',
+      '',
+      {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { request: { method: 'POST', url: 'ServiceRequest' } },
+          { request: { method: 'GET', url: 'Patient/peter' } },
+          { request: { method: 'POST', url: '' } },
+        ],
+      },
+      ['ServiceRequest.c', 'Patient.r'],
+    ],
+  ])('%s %s', (method, path, body, expected) => {
+    expect(requiredPermissions(method, path, body).map((p) => `${p.resourceType}.${p.perm}`)).toEqual(
+      expected,
+    );
+  });
+
+  it.each([
+    ['patient/Observation.rs', [{ resourceType: 'Observation', perm: 's' }], undefined],
+    ['patient/Observation.rs', [{ resourceType: 'Observation', perm: 'c' }], 403],
+    ['patient/*.cruds', [{ resourceType: 'Task', perm: 'd' }], undefined],
+    ['user/Practitioner.read', [{ resourceType: 'Practitioner', perm: 'r' }], undefined],
+    ['patient/Observation.crus', [{ resourceType: 'Condition', perm: 'r' }], 403],
+    ['launch openid fhirUser', [{ resourceType: 'Patient', perm: 'r' }], 403],
+    ['launch openid', [], undefined],
+  ] as [string, Parameters<typeof checkScopes>[1], number | undefined][])(
+    '%s for %j',
+    (scope, needed, status) => {
+      expect(statusOf(() => checkScopes(scope, needed))).toBe(status);
+    },
+  );
+});
+
 describe('normaliseSearch', () => {
   const resolve = async (type: string, pairs: QueryPairs): Promise<string[]> =>
     type === 'Patient' && pairs[0]?.[0] === 'identifier' ? ['Patient/peter'] : [];
@@ -312,7 +362,8 @@ describe('the HTTP handler', () => {
       today: TODAY,
       open: true,
       latencyMs: 1,
-      verifyAccessToken: (token) => (token === GOOD_TOKEN ? { active: true } : undefined),
+      verifyAccessToken: (token) =>
+        token === GOOD_TOKEN ? { active: true, scope: 'patient/Patient.rs' } : undefined,
     });
     server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
@@ -362,6 +413,9 @@ describe('the HTTP handler', () => {
     expect((await get('Patient/peter')).status).toBe(200);
     expect((await get('Patient/peter', { Authorization: `Bearer ${GOOD_TOKEN}` })).status).toBe(200);
     expect((await get('Patient/peter', { Authorization: 'Bearer stale' })).status).toBe(401);
+    expect((await get('Observation?patient=peter', { Authorization: `Bearer ${GOOD_TOKEN}` })).status).toBe(
+      403,
+    );
   });
 
   it('gzips the CapabilityStatement when the client accepts it', async () => {

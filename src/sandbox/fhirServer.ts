@@ -65,6 +65,7 @@ import type {
   StructureDefinition,
 } from '@medplum/fhirtypes';
 import type { CalendarDate } from '../domain/dates.js';
+import { parseResourceScope } from './smartAuthScopes.js';
 import { vignetteRecords } from './vignettes.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -104,6 +105,11 @@ export interface FhirServerOptions {
   corsOrigins?: readonly string[];
   /** Resources loaded after the example records (tests). */
   extraResources?: readonly Resource[];
+  /**
+   * Refuse (403) requests a bearer token's scopes do not cover, by resource type and interaction
+   * (default true). Scope query restrictions and patient compartments are not checked.
+   */
+  enforceScopes?: boolean;
 }
 
 export interface SandboxFhirServer {
@@ -1171,11 +1177,14 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Sand
         return true;
       }
       checkPathSegments(segments);
-      await checkAuthorization(req, options);
+      const token = await checkAuthorization(req, options);
 
       const raw = routedMethod === 'GET' || routedMethod === 'DELETE' ? Buffer.alloc(0) : await readBody(req);
       const body = parseBody(req.headers['content-type'], raw, routedMethod);
       checkBodyForUrl(routedMethod, segments, body);
+      if (token && options.enforceScopes !== false) {
+        checkScopes(token.scope ?? '', requiredPermissions(routedMethod, `${rest}${url.search}`, body));
+      }
       if (routedMethod === 'POST' && segments.length === 1 && body && typeof body === 'object') {
         // FHIR create: the server assigns the id.
         delete (body as { id?: string }).id;
@@ -1271,4 +1280,97 @@ export async function checkAuthorization(
     );
   }
   return info;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SMART scopes
+// ---------------------------------------------------------------------------------------------
+
+/** One thing a request does: a SMART permission letter (`c r u d s`) on a resource type. */
+export interface Permission {
+  resourceType: string;
+  perm: 'c' | 'r' | 'u' | 'd' | 's';
+}
+
+const PERM_WORDS: Record<Permission['perm'], string> = {
+  c: 'create',
+  r: 'read',
+  u: 'update',
+  d: 'delete',
+  s: 'search',
+};
+
+/**
+ * The permissions a REST request needs: `GET Type/id` reads, `GET Type?…` and `POST Type/_search`
+ * search (plus a search of each `_revinclude` type), `POST Type` creates, `PUT`/`PATCH` update,
+ * `DELETE` deletes; a batch or transaction needs what each of its entries needs.
+ */
+export function requiredPermissions(
+  method: string,
+  pathWithQuery: string,
+  body: unknown,
+  nested = false,
+): Permission[] {
+  const q = pathWithQuery.indexOf('?');
+  const path = (q === -1 ? pathWithQuery : pathWithQuery.slice(0, q)).replace(/^\/+|\/+$/g, '');
+  const params = new URLSearchParams(q === -1 ? '' : pathWithQuery.slice(q + 1));
+  const [type, id] = path ? path.split('/') : [];
+  if (!type) {
+    if (method === 'GET') {
+      return params
+        .getAll('_type')
+        .flatMap((v) => v.split(','))
+        .filter(Boolean)
+        .map((t) => ({ resourceType: t, perm: 's' as const }));
+    }
+    const entries = (body as Bundle | undefined)?.entry ?? [];
+    if (nested) return [];
+    return entries.flatMap((entry) =>
+      entry.request?.method && entry.request.url
+        ? requiredPermissions(entry.request.method, entry.request.url, entry.resource, true)
+        : [],
+    );
+  }
+  if (type === 'metadata') return [];
+  const searches = (): Permission[] => [
+    { resourceType: type, perm: 's' },
+    ...params.getAll('_revinclude').flatMap((v) => {
+      const revType = v.split(':')[0];
+      return revType ? [{ resourceType: revType, perm: 's' as const }] : [];
+    }),
+  ];
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return id === undefined ? searches() : [{ resourceType: type, perm: 'r' }];
+    case 'POST':
+      return id === '_search' ? searches() : [{ resourceType: type, perm: 'c' }];
+    case 'PUT':
+    case 'PATCH':
+      return [{ resourceType: type, perm: 'u' }];
+    case 'DELETE':
+      return [{ resourceType: type, perm: 'd' }];
+    default:
+      return [];
+  }
+}
+
+/** Throws a 403 FhirHttpError naming the first permission the granted `scope` does not cover. */
+export function checkScopes(scope: string, needed: readonly Permission[]): void {
+  const granted = scope
+    .split(/\s+/)
+    .map((text) => parseResourceScope(text))
+    .filter((parsed) => parsed !== undefined);
+  for (const { resourceType, perm } of needed) {
+    const covered = granted.some(
+      (g) => (g.resourceType === '*' || g.resourceType === resourceType) && g.perms.includes(perm),
+    );
+    if (!covered) {
+      const granteds = granted.map((g) => g.text).join(' ') || 'no resource scopes';
+      throw new FhirHttpError(
+        403,
+        `The access token does not allow ${PERM_WORDS[perm]} of ${resourceType} (granted: ${granteds}). Launch the app again asking for a scope such as patient/${resourceType}.${perm === 'r' || perm === 's' ? 'rs' : perm}.`,
+      );
+    }
+  }
 }

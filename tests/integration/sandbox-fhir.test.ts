@@ -328,8 +328,8 @@ describe('bad input gets a 4xx OperationOutcome in plain English', () => {
     [
       'an unknown element',
       'POST',
-      'Patient',
-      '{"resourceType":"Patient","colour":"blue"}',
+      'Observation',
+      '{"resourceType":"Observation","status":"final","code":{"text":"x"},"colour":"blue"}',
       400,
       'not valid FHIR R4',
     ],
@@ -385,6 +385,12 @@ describe('access tokens', () => {
     expect(status).toBe(401);
     expect(headers.get('www-authenticate')).toContain('invalid_token');
     expect(messageOf(body)).toContain('not valid');
+  });
+
+  it('refuses with 403 what the token’s scopes do not cover', async () => {
+    const { status, body } = await fhir<OperationOutcome>('Condition?patient=peter');
+    expect(status).toBe(403);
+    expect(messageOf(body)).toContain('does not allow search of Condition');
   });
 
   it('refuses a request without a token unless the sandbox is open', async () => {
