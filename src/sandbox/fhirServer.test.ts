@@ -530,6 +530,51 @@ describe('the HTTP handler', () => {
     expect(xml.status).toBe(406);
   });
 
+  it.each([
+    ['GET', 'Patient/%E0%A4%A', undefined],
+    ['GET', '%E0%A4%A', undefined],
+    ['GET', 'Observation?date=not-a-date', undefined],
+    ['GET', 'Observation?patient=peter&_sort=nonsense', undefined],
+    ['GET', 'Observation?_include=Observation:nonsense', undefined],
+    ['GET', 'Observation?_revinclude=Nonsense:focus', undefined],
+    ['GET', 'Observation?code:below=x', undefined],
+    ['GET', 'Observation?patient.nonsense=1', undefined],
+    ['GET', '?_type=Nonsense', undefined],
+    ['GET', 'Patient/peter/_history/nonsense', undefined],
+    ['GET', 'Patient/peter/extra/segments/here', undefined],
+    ['POST', '$graphql', '{"query": "{ nonsense }"}'],
+    ['POST', '', '{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET"}}]}'],
+    [
+      'POST',
+      '',
+      '{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"POST","url":"Nonsense"},"resource":{"resourceType":"Nonsense"}}]}',
+    ],
+    ['POST', '', '{"resourceType":"Bundle","type":"transaction","entry":[null]}'],
+    ['POST', '', '{"resourceType":"Patient"}'],
+    ['POST', 'Patient', '{"resourceType":"Patient","name":"not an array"}'],
+    ['POST', 'Patient', '{"resourceType":"Patient","birthDate":12}'],
+    ['PUT', 'Patient', '{"resourceType":"Patient"}'],
+    ['PUT', 'Patient/new-one', '{"resourceType":"Patient","id":"new-one","extension":[{}]}'],
+    ['PATCH', 'Patient/peter', '[{"op":"replace","path":"/nonsense/deep","value":1}]'],
+    ['PATCH', 'Patient/peter', '[{"op":"explode"}]'],
+    ['DELETE', 'Patient', undefined],
+    ['DELETE', 'Patient/nobody', undefined],
+    ['POST', 'Observation/_search', 'patient=peter&date=zzz'],
+  ])('answers %s %s without a 500 (errors as OperationOutcomes)', async (method, path, body) => {
+    const res = await fetch(`${base}/${path}`, {
+      method,
+      headers: {
+        'Content-Type': path.endsWith('_search')
+          ? 'application/x-www-form-urlencoded'
+          : 'application/fhir+json',
+      },
+      ...(body === undefined ? {} : { body }),
+    });
+    const json = (await res.json()) as Resource;
+    if (res.status >= 400) expect(json.resourceType).toBe('OperationOutcome');
+    expect(res.status).toBeLessThan(500);
+  });
+
   it('deletes, then answers 404 for the deleted resource', async () => {
     const created = await send<Resource>('POST', 'Basic', {
       resourceType: 'Basic',

@@ -897,6 +897,15 @@ export function checkPathSegments(segments: string[]): void {
   }
 }
 
+/** A percent-decoded path segment, or the segment as sent when it is not valid percent-encoding. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** Whether a browser page at `origin` may call the FHIR API. */
 export function corsOriginAllowed(origin: string, extra: readonly string[] = []): boolean {
   return LOOPBACK_ORIGIN.test(origin) || extra.includes(origin);
@@ -1121,7 +1130,7 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Sand
     const cors: Record<string, string> = {};
     const origin = req.headers.origin;
     const rest = pathname.slice(FHIR_MOUNT.length).replace(/^\/+|\/+$/g, '');
-    const segments = rest ? rest.split('/').map((s) => decodeURIComponent(s)) : [];
+    const segments = rest ? rest.split('/').map(safeDecode) : [];
     const isMetadata = segments.length === 1 && segments[0] === 'metadata';
     if (origin) {
       if (isMetadata) cors['Access-Control-Allow-Origin'] = '*';
