@@ -108,7 +108,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   });
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
-      const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+      } catch {
+        plainError(res, 400, 'The request URL could not be read. Check it and try again.');
+        return;
+      }
       for (const handler of handlers) {
         if (await handler(req, res, url)) return;
       }
