@@ -1,4 +1,5 @@
-// Unit tests sit beside the code they check (src/**/*.test.ts); integration tests live in tests/.
+// Unit tests sit beside the code they check (src/**/*.test.ts); integration and e2e (real Chromium)
+// tests live in tests/.
 // TypeScript is compiled by SWC to CommonJS for jest, so source imports keep their NodeNext `.js`
 // suffixes and the mapper below points them back at the `.ts` files.
 export default {
@@ -8,6 +9,7 @@ export default {
     '<rootDir>/src/**/*.test.ts',
     '<rootDir>/tests/unit/**/*.test.ts',
     '<rootDir>/tests/integration/**/*.test.ts',
+    '<rootDir>/tests/e2e/**/*.test.ts',
   ],
   transform: {
     '^.+\\.(t|j)sx?$': [

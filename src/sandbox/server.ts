@@ -44,12 +44,25 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 /** The index page at `/`: what is running and where (the EHR page comes later). */
 export function indexPage(origin: string): string {
   const patients = VIGNETTE_INDEX.map(
-    (v) => `<li><a href="/fhir/Patient/${encodeURIComponent(v.key)}">${escapeHtml(v.key)}</a></li>`,
+    (v) =>
+      `<li><a href="/fhir/Patient/${encodeURIComponent(v.key)}">${escapeHtml(v.name)}</a> <span class="key">(${escapeHtml(v.key)})</span><p>${escapeHtml(v.summary)}</p></li>`,
   ).join('\n');
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>fitnote-prompt sandbox EHR</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+  body { font-family: Arial, Helvetica, sans-serif; font-size: 1rem; line-height: 1.5; color: #212b32; margin: 0; background: #f0f4f5; }
+  main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
+  h1 { font-size: 1.75rem; margin: 0 0 .5rem; }
+  h2 { font-size: 1.375rem; margin: 1.5rem 0 .5rem; }
+  a { color: #005eb8; display: inline-block; min-height: 24px; padding: 2px 0; }
+  a:focus { outline: 3px solid #ffeb3b; background: #ffeb3b; color: #212b32; }
+  ul { padding-left: 1.25rem; }
+  li { margin: .5rem 0; overflow-wrap: anywhere; }
+  li p { margin: 0; color: #4c6272; }
+  .key { color: #4c6272; }
+</style></head>
 <body>
 <main>
 <h1>fitnote-prompt sandbox EHR</h1>
