@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * Real-browser helpers for the e2e tests: Debian's Chromium driven by playwright-core (the machine
  * cannot download a browser of its own), and axe-core run inside the page.

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The sandbox's own pages in a real browser, at desktop width and at 400 px (the app's side panel):
  * the index, the clinician picker of the SMART authorization server, and its error page. Each must
