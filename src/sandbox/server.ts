@@ -2,6 +2,7 @@
  * The sandbox EHR on one node:http server (one origin, default http://localhost:8080):
  *  - `/fhir/.well-known/smart-configuration` and `/auth/*`: the SMART authorization server (smartAuth.ts);
  *  - `/fhir/*`: the FHIR R4 server with the synthetic patients (fhirServer.ts);
+ *  - `/ehr/`, `/app/`, `/launch/`, `/assets/`: the EHR pages and the built app (ehr.ts);
  *  - `/`: a short index page.
  * `npm run sandbox` runs `main()`.
  */
@@ -10,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { londonToday } from '../cli/io.js';
 import { type CalendarDate, parseCalendarDate } from '../domain/dates.js';
+import { ehrHandler } from './ehr.js';
 import { createFhirServer, type SandboxFhirServer, type SandboxHandler } from './fhirServer.js';
 import { smartHandler, verifyAccessToken } from './smartAuth.js';
 import { VIGNETTE_INDEX } from './vignettes.js';
@@ -68,6 +70,7 @@ export function indexPage(origin: string): string {
 <h1>fitnote-prompt sandbox EHR</h1>
 <p>A local EHR for trying the fit-note prompt app with synthetic patients. Nothing here is real.</p>
 <ul>
+<li>EHR: <a href="/ehr/">patient list</a>, each record with the app beside it</li>
 <li>FHIR R4 server: <a href="/fhir/metadata">${escapeHtml(origin)}/fhir</a> (CapabilityStatement at /fhir/metadata)</li>
 <li>SMART configuration: <a href="/fhir/.well-known/smart-configuration">/fhir/.well-known/smart-configuration</a></li>
 </ul>
@@ -138,7 +141,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         res.end(req.method === 'HEAD' ? undefined : html);
         return;
       }
-      plainError(res, 404, `There is nothing at ${url.pathname}. The sandbox serves /, /fhir and /auth.`);
+      plainError(
+        res,
+        404,
+        `There is nothing at ${url.pathname}. The sandbox serves /, /ehr/, /fhir and /auth.`,
+      );
     } catch (err) {
       plainError(
         res,
@@ -160,7 +167,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host === '::1' ? '[::1]' : host}:${port}`;
-  handlers = [smartHandler({ baseUrl: url }), fhir.handle];
+  handlers = [smartHandler({ baseUrl: url }), fhir.handle, ehrHandler({ fhir, origin: url, today })];
 
   return {
     url,

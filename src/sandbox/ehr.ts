@@ -1,0 +1,487 @@
+/**
+ * The sandbox's EHR-like pages and the hosting of the browser code, on the sandbox origin:
+ *  - `GET /ehr/`                        the patient list;
+ *  - `GET /ehr/patient/:id`             the record view, with the app in a side-panel iframe launched
+ *                                       afresh (SMART EHR launch) on every view;
+ *  - `POST /ehr/patient/:id/fit-notes`  "Issue fit note": a FitNote Observation into the FHIR
+ *                                       repository, then 303 back to the record (which relaunches);
+ *  - `GET /ehr/smart-style.json`        the SMART style the launch points the app at;
+ *  - `/assets/nhsuk.css`, `/assets/images/*`  NHS.UK frontend's CSS and icons;
+ *  - `/app/*`, `/launch/*`              the built app and launch page from dist/web (`npm run build:web`).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { parseSearchRequest } from '@medplum/core';
+import type { Bundle, Condition, Patient, Resource } from '@medplum/fhirtypes';
+import { type CalendarDate, parseCalendarDate } from '../domain/dates.js';
+import { currentEpisodeOf } from '../domain/episodes.js';
+import type { FitNote } from '../domain/fitnote.js';
+import { ageOn } from '../domain/patient.js';
+import { packageRoot } from '../fhir/profiles.js';
+import { readRecord } from '../fhir/record.js';
+import {
+  blankForm,
+  checkFitNoteForm,
+  type FitNoteFormInput,
+  type FormError,
+  fitNoteFromForm,
+  formInput,
+} from './ehrForm.js';
+import {
+  type BannerFacts,
+  type FitNoteRow,
+  messagePage,
+  type PatientListRow,
+  type ProblemRow,
+  patientListPage,
+  recordPage,
+} from './ehrPages.js';
+import { buildFirstPage, contentTypeFor, nhsukCss, resolveStaticPath, serveMount } from './ehrStatic.js';
+import type { SandboxFhirServer, SandboxHandler } from './fhirServer.js';
+import { createLaunch, loopbackAliases } from './smartAuth.js';
+import { SANDBOX_CLINICIANS } from './vignettes.js';
+
+export interface EhrOptions {
+  fhir: Pick<SandboxFhirServer, 'repo'>;
+  /** The sandbox origin, e.g. `http://localhost:8080`. */
+  origin: string;
+  /** The sandbox's "today" (YYYY-MM-DD): default fit-note start, ages, absence. */
+  today: CalendarDate;
+  /** Built browser code (default `<package root>/dist/web`). */
+  webRoot?: string;
+  /** NHS.UK frontend's dist folder (default from node_modules). */
+  nhsukDist?: string;
+  /** The signed-in EHR user (default `gp-1`). */
+  userId?: string;
+  /** The current instant, for a fit note's `issued` (tests). */
+  now?: () => Date;
+}
+
+/** SMART App Launch `smart_style_url` content: the EHR's look, for the app to match. */
+export const SMART_STYLE = {
+  color_background: '#f0f4f5',
+  color_error: '#d5281b',
+  color_highlight: '#005eb8',
+  color_modal_backdrop: 'rgba(33, 43, 50, 0.6)',
+  color_success: '#007f3b',
+  color_text: '#212b32',
+  dim_border_radius: '4px',
+  dim_font_size: '16px',
+  dim_spacing_size: '16px',
+  font_family_body: '"Frutiger W01", Arial, Helvetica, sans-serif',
+  font_family_heading: '"Frutiger W01", Arial, Helvetica, sans-serif',
+} as const;
+
+const MAX_FORM_BYTES = 16 * 1024;
+const PAGE_HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy':
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'",
+  'Referrer-Policy': 'same-origin',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+const PATIENT_TYPES: ReadonlyArray<[Resource['resourceType'], string]> = [
+  ['Observation', 'subject'],
+  ['Condition', 'subject'],
+  ['DocumentReference', 'subject'],
+  ['QuestionnaireResponse', 'subject'],
+  ['Procedure', 'subject'],
+  ['ServiceRequest', 'subject'],
+  ['Task', 'patient'],
+  ['Consent', 'patient'],
+];
+
+/** One patient's resources from the repository as a `collection` Bundle, or undefined when unknown. */
+export async function patientBundle(
+  repo: SandboxFhirServer['repo'],
+  id: string,
+): Promise<Bundle | undefined> {
+  let patient: Patient;
+  try {
+    patient = await repo.readResource<Patient>('Patient', id);
+  } catch {
+    return undefined;
+  }
+  const resources: Resource[] = [patient];
+  for (const [type, param] of PATIENT_TYPES) {
+    const request = parseSearchRequest(type, { [param]: `Patient/${id}`, _count: '1000' });
+    resources.push(...(await repo.searchResources(request)));
+  }
+  return { resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) };
+}
+
+/** `TESTBROOK, Peter (Mr)`: the EHR banner's form of the patient's official (or first) name. */
+export function bannerName(patient: Patient): string {
+  const name = patient.name?.find((n) => n.use === 'official') ?? patient.name?.[0];
+  if (!name) return 'Name not recorded';
+  const family = (name.family ?? '').toUpperCase();
+  const given = (name.given ?? []).join(' ');
+  const prefix = name.prefix?.[0];
+  const text = [family, given].filter(Boolean).join(', ') || name.text || 'Name not recorded';
+  return prefix ? `${text} (${prefix})` : text;
+}
+
+const GENDER: Record<string, string> = {
+  male: 'Male',
+  female: 'Female',
+  other: 'Other',
+  unknown: 'Not known',
+};
+
+function days(note: FitNote): number | undefined {
+  const start = parseCalendarDate(note.start);
+  const end = note.end === undefined ? undefined : parseCalendarDate(note.end);
+  return start === undefined || end === undefined ? undefined : end - start + 1;
+}
+
+function conditionText(c: FitNote['conditions'][number]): string {
+  return c.text ?? c.codings[0]?.display ?? c.codings[0]?.code ?? 'Not stated';
+}
+
+/** "Off work 28 days (2 fit notes): Depression, Anxiety", or why not. */
+export function absenceSummary(notes: readonly FitNote[], today: CalendarDate): string {
+  if (notes.length === 0) return 'No fit notes';
+  const episode = currentEpisodeOf(notes, { today });
+  if (!episode) return 'Not off work now (earlier fit notes in the record)';
+  const conditions = episode.conditions.map(conditionText);
+  const count = `${episode.noteCount} fit note${episode.noteCount === 1 ? '' : 's'}`;
+  return `Off work ${episode.absenceDays} days (${count})${conditions.length ? `: ${conditions.join(', ')}` : ''}`;
+}
+
+const SOURCE_LABEL: Record<FitNote['source'], string | undefined> = {
+  observation: undefined,
+  'coded-entry': 'coded entry',
+  'questionnaire-response': 'questionnaire',
+  'document-reference': 'scanned document',
+};
+
+const ADVICE_TEXT: Record<string, string> = {
+  'phased-return': 'Phased return',
+  'altered-hours': 'Altered hours',
+  'amended-duties': 'Amended duties',
+  'workplace-adaptations': 'Workplace adaptations',
+};
+
+function problemRows(bundle: Bundle): ProblemRow[] {
+  return (bundle.entry ?? [])
+    .flatMap((entry) => (entry.resource?.resourceType === 'Condition' ? [entry.resource as Condition] : []))
+    .map((c) => ({
+      text: c.code?.text ?? c.code?.coding?.[0]?.display ?? 'Unnamed problem',
+      ...(c.onsetDateTime ? { onset: c.onsetDateTime.slice(0, 10) } : {}),
+      ...(c.clinicalStatus?.coding?.[0]?.code ? { status: capitalise(c.clinicalStatus.coding[0].code) } : {}),
+    }));
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function workText(facts: ReturnType<typeof readRecord>['patient']): string | undefined {
+  if (facts.employmentStatus === 'unknown' && !facts.occupation) return undefined;
+  const status =
+    facts.employmentStatus === 'unknown' ? '' : capitalise(facts.employmentStatus.replace(/-/g, ' '));
+  return [status, facts.occupation, facts.employerName ? `at ${facts.employerName}` : '']
+    .filter(Boolean)
+    .join(', ')
+    .replace(', at ', ' at ');
+}
+
+function sendPage(req: IncomingMessage, res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, PAGE_HEADERS);
+  res.end(req.method === 'HEAD' ? undefined : html);
+}
+
+function plain(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  res.end(`${message}\n`);
+}
+
+/** The EHR's handler for the sandbox server's chain (answers the paths listed above, passes on others). */
+export function ehrHandler(options: EhrOptions): SandboxHandler {
+  const root = options.webRoot ?? path.join(packageRoot(), 'dist', 'web');
+  const nhsukDist =
+    options.nhsukDist ?? path.join(packageRoot(), 'node_modules', 'nhsuk-frontend', 'dist', 'nhsuk');
+  const origins = new Set(loopbackAliases(options.origin));
+  const userId = options.userId ?? 'gp-1';
+  const clinician = SANDBOX_CLINICIANS[userId];
+  const userName = clinician
+    ? [clinician.prefix, ...clinician.name].filter(Boolean).join(' ')
+    : `Practitioner/${userId}`;
+  const now = options.now ?? (() => new Date());
+  const repo = options.fhir.repo;
+
+  /** The origin the browser used, when it is one of the sandbox's loopback aliases. */
+  const requestOrigin = (req: IncomingMessage): string => {
+    const candidate = `http://${req.headers.host ?? ''}`;
+    return origins.has(candidate) ? candidate : options.origin;
+  };
+
+  /** A POST must come from a page of this origin (CSRF): Origin, else Referer, must be one of ours. */
+  const sameOrigin = (req: IncomingMessage): boolean => {
+    const site = req.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'same-origin') return false;
+    const origin = req.headers.origin;
+    if (origin !== undefined) return origin === requestOrigin(req) && origins.has(origin);
+    const referer = req.headers.referer;
+    if (referer === undefined) return false;
+    try {
+      return new URL(referer).origin === requestOrigin(req);
+    } catch {
+      return false;
+    }
+  };
+
+  const patientRows = async (): Promise<PatientListRow[]> => {
+    const patients = await repo.searchResources<Patient>(
+      parseSearchRequest<Patient>('Patient', { _count: '1000' }),
+    );
+    const rows: PatientListRow[] = [];
+    for (const patient of patients) {
+      const bundle = await patientBundle(repo, patient.id);
+      const record = bundle ? readRecord(bundle) : undefined;
+      const age = ageOn(patient.birthDate, options.today);
+      rows.push({
+        id: patient.id,
+        name: bannerName(patient),
+        ...(record?.patient.nhsNumber ? { nhsNumber: record.patient.nhsNumber } : {}),
+        ...(age === undefined ? {} : { age }),
+        absence: record ? absenceSummary(record.notes, options.today) : 'Record could not be read',
+      });
+    }
+    return rows;
+  };
+
+  const renderRecord = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string,
+    form: { input: FitNoteFormInput; errors: FormError[]; issued?: boolean },
+    status: number,
+  ): Promise<void> => {
+    const bundle = await patientBundle(repo, id);
+    if (!bundle) {
+      sendPage(
+        req,
+        res,
+        404,
+        messagePage('Patient not found', `The sandbox holds no patient with the id "${id}".`),
+      );
+      return;
+    }
+    const patient = bundle.entry?.[0]?.resource as Patient;
+    const record = readRecord(bundle);
+    const origin = requestOrigin(req);
+    const launch = createLaunch({
+      patient: id,
+      fhirUser: `Practitioner/${userId}`,
+      needPatientBanner: false,
+      smartStyleUrl: `${origin}/ehr/smart-style.json`,
+      skipLogin: true,
+    });
+    const banner: BannerFacts = {
+      id,
+      name: bannerName(patient),
+      ...(record.patient.nhsNumber ? { nhsNumber: record.patient.nhsNumber } : {}),
+      ...(patient.birthDate ? { birthDate: patient.birthDate } : {}),
+      ...(ageOn(patient.birthDate, options.today) === undefined
+        ? {}
+        : { age: ageOn(patient.birthDate, options.today) as number }),
+      ...(patient.gender ? { gender: GENDER[patient.gender] ?? patient.gender } : {}),
+    };
+    const notes: FitNoteRow[] = [...record.notes]
+      .sort((a, b) => b.start.localeCompare(a.start) || b.issued.localeCompare(a.issued))
+      .map((n) => {
+        const d = days(n);
+        const source = SOURCE_LABEL[n.source];
+        return {
+          issued: n.issued,
+          start: n.start,
+          ...(n.end === undefined ? {} : { end: n.end }),
+          ...(d === undefined ? {} : { days: d }),
+          fitness: n.fitness,
+          advice: n.advice.map((a) => ADVICE_TEXT[a] ?? a),
+          conditions: n.conditions.map(conditionText),
+          ...(source ? { source } : {}),
+        };
+      });
+    const work = workText(record.patient);
+    const html = recordPage({
+      patient: banner,
+      ...(work ? { work } : {}),
+      notes,
+      warnings: [...record.unreadable.map((u) => `${u.ref}: ${u.reason}`), ...record.problems],
+      problems: problemRows(bundle),
+      launchUrl: `/launch/?${new URLSearchParams({ iss: `${origin}/fhir`, launch })}`,
+      user: userName,
+      form: form.input,
+      errors: form.errors,
+      ...(form.issued ? { issued: true } : {}),
+    });
+    sendPage(req, res, status, html);
+  };
+
+  const issueFitNote = async (req: IncomingMessage, res: ServerResponse, id: string): Promise<void> => {
+    if (!sameOrigin(req)) {
+      plain(
+        res,
+        403,
+        'This form can only be sent from the sandbox EHR page itself. Open the patient record and issue the fit note there.',
+      );
+      return;
+    }
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded') {
+      plain(res, 415, 'Send the fit note form as application/x-www-form-urlencoded (as the page does).');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_FORM_BYTES) {
+        plain(
+          res,
+          413,
+          'The form is larger than the sandbox accepts (16 KB). Send the fit note form as the page does.',
+        );
+        return;
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const input = formInput(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+    const result = checkFitNoteForm(input, options.today);
+    if (!result.ok) {
+      await renderRecord(req, res, id, { input: result.input, errors: result.errors }, 400);
+      return;
+    }
+    try {
+      await repo.readResource('Patient', id);
+    } catch {
+      sendPage(
+        req,
+        res,
+        404,
+        messagePage('Patient not found', `The sandbox holds no patient with the id "${id}".`),
+      );
+      return;
+    }
+    const observation = fitNoteFromForm(result.value, {
+      id: randomUUID(),
+      patientId: id,
+      issued: issuedInstant(options.today, now()),
+      performer: { reference: `Practitioner/${userId}`, display: userName },
+    });
+    await repo.createResource(observation);
+    res.writeHead(303, {
+      Location: `/ehr/patient/${encodeURIComponent(id)}?issued=1`,
+      'Cache-Control': 'no-store',
+    });
+    res.end();
+  };
+
+  return async (req, res, url) => {
+    const p = url.pathname;
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    if (p === '/ehr') {
+      res.writeHead(301, { Location: '/ehr/' });
+      res.end();
+      return true;
+    }
+    if (p === '/ehr/') {
+      if (!get) return methodNotAllowed(res, 'GET, HEAD');
+      sendPage(req, res, 200, patientListPage(await patientRows()));
+      return true;
+    }
+    if (p === '/ehr/smart-style.json') {
+      if (!get) return methodNotAllowed(res, 'GET, HEAD');
+      res.writeHead(200, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Access-Control-Allow-Origin': '*',
+        'Cache-Control': 'no-cache',
+      });
+      res.end(req.method === 'HEAD' ? undefined : JSON.stringify(SMART_STYLE, null, 2));
+      return true;
+    }
+    const record = /^\/ehr\/patient\/([A-Za-z0-9\-.]{1,64})(\/fit-notes)?\/?$/.exec(p);
+    if (record) {
+      const id = record[1] as string;
+      if (record[2]) {
+        if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
+        await issueFitNote(req, res, id);
+        return true;
+      }
+      if (!get) return methodNotAllowed(res, 'GET, HEAD');
+      await renderRecord(
+        req,
+        res,
+        id,
+        { input: blankForm(options.today), errors: [], issued: url.searchParams.get('issued') === '1' },
+        200,
+      );
+      return true;
+    }
+    if (p.startsWith('/ehr/')) {
+      sendPage(
+        req,
+        res,
+        404,
+        messagePage('Page not found', 'The sandbox EHR has a patient list and a page for each patient.'),
+      );
+      return true;
+    }
+    if (p === '/assets/nhsuk.css') {
+      if (!get) return methodNotAllowed(res, 'GET, HEAD');
+      res.writeHead(200, {
+        'Content-Type': 'text/css; charset=utf-8',
+        'Cache-Control': 'public, max-age=3600',
+      });
+      res.end(req.method === 'HEAD' ? undefined : nhsukCss(nhsukDist));
+      return true;
+    }
+    if (p.startsWith('/assets/images/')) {
+      return serveMount(req, res, url, {
+        mount: '/assets/images/',
+        root: path.join(nhsukDist, 'assets', 'images'),
+        fallbackToIndex: false,
+      });
+    }
+    for (const mount of ['/app/', '/launch/']) {
+      if (p === mount.slice(0, -1) || p.startsWith(mount)) {
+        return serveMount(req, res, url, {
+          mount,
+          root: path.join(root, mount.slice(1, -1)),
+          missingIndexHtml: buildFirstPage(),
+        });
+      }
+    }
+    return false;
+  };
+}
+
+function methodNotAllowed(res: ServerResponse, allow: string): true {
+  plain(res, 405, `This page accepts ${allow.replace(', ', ' and ')} requests only.`, { Allow: allow });
+  return true;
+}
+
+/**
+ * The `issued` instant of a fit note issued now: now itself when the sandbox's "today" is today,
+ * otherwise midday UTC on the sandbox's today (a fixed-date sandbox tells a consistent story).
+ */
+export function issuedInstant(today: CalendarDate, now: Date): string {
+  const londonDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(now);
+  return londonDate === today ? now.toISOString() : `${today}T12:00:00Z`;
+}
+
+export { contentTypeFor, resolveStaticPath };
