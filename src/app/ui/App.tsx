@@ -1,0 +1,179 @@
+/**
+ * The GP app's root: evaluates the loaded record with the practice's rules (feedback from the store
+ * and the record's referrals suppress prompts already answered), shows the first prompt as a modal
+ * dialog or, with none, the patient panel, and opens the referral form from either. The referral
+ * Bundle is built by the domain (buildReferral); `onSendReferral` writes and delivers it.
+ */
+import type { Bundle } from '@medplum/fhirtypes';
+import { useCallback, useMemo, useRef, useState } from 'react';
+import type { CalendarDate } from '../../domain/dates.js';
+import type { Provider } from '../../domain/directory.js';
+import { currentEpisode } from '../../domain/episodes.js';
+import { type ExistingReferral, evaluate, type PromptFeedback } from '../../domain/evaluate.js';
+import {
+  buildReferral,
+  type ReferralForm as DomainReferralForm,
+  referralIdentifier,
+} from '../../domain/referral.js';
+import { existingReferrals } from '../../fhir/referrals.js';
+import { type FeedbackStore, patientKeyOf } from '../feedback/store.js';
+import { londonToday } from './format.js';
+import { PatientBanner } from './PatientBanner.js';
+import { PatientPanel } from './PatientPanel.js';
+import { PromptDialog } from './PromptDialog.js';
+import { ReferralForm, type SendResult } from './ReferralForm.js';
+import type { AppContext, SmartSession } from './types.js';
+
+export interface ReferralToSend {
+  /** The transaction Bundle (ServiceRequest, Consent, Task, any employment Observations). */
+  bundle: Bundle;
+  provider: Provider;
+  form: DomainReferralForm;
+  /** The referral's business identifier (system ID_SYSTEM.referral): the same on a resend. */
+  identifier: { system: string; value: string };
+}
+
+export interface AppProps {
+  context: AppContext;
+  session: Pick<SmartSession, 'tokenResponse' | 'canWrite'> & { requester?: SmartSession['requester'] };
+  feedbackStore: FeedbackStore;
+  /** Writes the referral to the record (when allowed) and delivers it; resolves with its state. */
+  onSendReferral(referral: ReferralToSend): Promise<SendResult>;
+  /** Defaults to today in London. */
+  today?: CalendarDate;
+  now?: () => Date;
+  /** The patient's name for the banner, when known. */
+  patientName?: string;
+}
+
+type View = { kind: 'main' } | { kind: 'form'; providerId?: string | undefined };
+
+export function App(props: AppProps) {
+  const { context, session, feedbackStore } = props;
+  const now = props.now ?? (() => new Date());
+  const today = props.today ?? londonToday(now());
+  const { record } = context;
+  const providers = context.config.directory.providers;
+  const patientKey = patientKeyOf(record.patient, session.requester?.fhirBaseUrl);
+  const [feedbackVersion, setFeedbackVersion] = useState(0);
+  const [sent, setSent] = useState<ExistingReferral[]>([]);
+  const [view, setView] = useState<View>({ kind: 'main' });
+  const panelHeading = useRef<HTMLHeadingElement>(null);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: feedbackVersion re-reads the store.
+  const evaluation = useMemo(
+    () =>
+      evaluate({
+        patient: record.patient,
+        notes: record.notes,
+        unreadable: record.unreadable,
+        rules: context.config.rules,
+        today,
+        referrals: [...existingReferrals(record), ...sent],
+        feedback: feedbackStore.list(patientKey),
+        directory: providers,
+      }),
+    [record, context.config.rules, today, sent, feedbackStore, patientKey, providers, feedbackVersion],
+  );
+  const episode = currentEpisode(evaluation.episodes);
+  const card = view.kind === 'main' ? evaluation.cards[0] : undefined;
+
+  const onFeedback = useCallback(
+    (feedback: PromptFeedback) => {
+      feedbackStore.record(patientKey, feedback);
+      setFeedbackVersion((v) => v + 1);
+      // With no opener to return to, focus lands on the panel once the dialog has gone.
+      setTimeout(() => {
+        if (document.activeElement === document.body || document.activeElement === null)
+          panelHeading.current?.focus();
+      }, 0);
+    },
+    [feedbackStore, patientKey],
+  );
+
+  const send = async (form: DomainReferralForm, provider: Provider): Promise<SendResult> => {
+    const { patient } = record;
+    const bundle = buildReferral({
+      patient: { id: context.patientId, ...(patient.nhsNumber ? { nhsNumber: patient.nhsNumber } : {}) },
+      practice: context.practice,
+      requester: {
+        ...(/^Practitioner\//.test(context.user.reference)
+          ? { practitionerRef: context.user.reference }
+          : {}),
+        display: context.user.display,
+      },
+      provider,
+      ...(episode ? { episode } : {}),
+      fitNoteRefs: (episode?.noteRefs ?? []).filter((ref) => ref.startsWith('Observation/')),
+      form,
+      authoredOn: now().toISOString(),
+    });
+    const identifier = referralIdentifier({
+      odsCode: context.practice.odsCode,
+      patient: { id: context.patientId, nhsNumber: patient.nhsNumber },
+      providerId: provider.id,
+      episodeStart: episode?.start,
+      serviceTypes: form.serviceTypes,
+    });
+    const result = await props.onSendReferral({ bundle, provider, form, identifier });
+    setSent((list) => [...list, { ref: `referral/${identifier.value}`, authoredOn: today, active: true }]);
+    return result;
+  };
+
+  const banner = session.tokenResponse.need_patient_banner ? (
+    <PatientBanner patient={record.patient} name={props.patientName} />
+  ) : null;
+
+  if (view.kind === 'form') {
+    return (
+      <div className="fp-app">
+        {banner}
+        <main className="fp-main">
+          <ReferralForm
+            patient={record.patient}
+            episode={episode}
+            providers={providers}
+            today={today}
+            initialProviderId={view.providerId}
+            canWrite={session.canWrite}
+            onSend={send}
+            onClose={() => {
+              setView({ kind: 'main' });
+              setTimeout(() => panelHeading.current?.focus(), 0);
+            }}
+            now={now}
+          />
+        </main>
+      </div>
+    );
+  }
+
+  return (
+    <div className="fp-app">
+      <div className="fp-behind" inert={card !== undefined}>
+        {banner}
+        <main className="fp-main">
+          <PatientPanel
+            record={record}
+            episode={episode}
+            directory={providers}
+            onRefer={() => setView({ kind: 'form' })}
+            headingRef={panelHeading}
+          />
+        </main>
+      </div>
+      {card && episode && (
+        <PromptDialog
+          key={card.uuid}
+          card={card}
+          directory={providers}
+          latestIssued={episode.latestIssued}
+          today={today}
+          now={now}
+          onFeedback={onFeedback}
+          onRefer={(providerId) => setView({ kind: 'form', providerId })}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,214 @@
+/** @jest-environment jsdom */
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { CODE_SYSTEM } from '../../domain/codes.js';
+import { currentEpisode } from '../../domain/episodes.js';
+import { type Card, evaluate, type PromptFeedback } from '../../domain/evaluate.js';
+import { PromptDialog } from './PromptDialog.js';
+import { sampleContext, TODAY } from './testSupport.js';
+
+const NOW = new Date('2026-11-21T10:30:00.000Z');
+
+function peterCard(): { card: Card; latestIssued: string } {
+  const context = sampleContext('peter');
+  const evaluation = evaluate({
+    patient: context.record.patient,
+    notes: context.record.notes,
+    rules: context.config.rules,
+    today: TODAY,
+    directory: context.config.directory.providers,
+  });
+  const card = evaluation.cards[0] as Card;
+  return { card, latestIssued: currentEpisode(evaluation.episodes)?.latestIssued as string };
+}
+
+function setup(overrides: Partial<Parameters<typeof PromptDialog>[0]> = {}) {
+  const { card, latestIssued } = peterCard();
+  const feedback: PromptFeedback[] = [];
+  const onRefer = jest.fn();
+  const copyText = jest.fn(async (_text: string) => {});
+  const print = jest.fn();
+  const utils = render(
+    <PromptDialog
+      card={card}
+      directory={sampleContext('peter').config.directory.providers}
+      latestIssued={latestIssued}
+      today={TODAY}
+      now={() => NOW}
+      onFeedback={(f) => feedback.push(f)}
+      onRefer={onRefer}
+      copyText={copyText}
+      print={print}
+      {...overrides}
+    />,
+  );
+  return { ...utils, card, latestIssued, feedback, onRefer, copyText, print };
+}
+
+afterEach(cleanup);
+
+describe('PromptDialog', () => {
+  it('is a modal dialog labelled by its heading, saying why, with the practice wording and source', () => {
+    const { card } = setup();
+    const dialog = screen.getByRole('dialog', { name: card.summary });
+    expect(dialog.getAttribute('aria-modal')).toBe('true');
+    expect(dialog.textContent).toContain(card.extension.reason);
+    expect(card.extension.reason).toMatch(/^Off work 4 weeks, 2 fit notes, Depression and Anxiety/);
+    expect(dialog.textContent).toContain(card.source.label);
+    // Eligible providers from the card's options are listed; ineligible ones behind "Not eligible".
+    const options = card.extension.providerOptions ?? [];
+    for (const o of options) expect(dialog.textContent).toContain(o.name);
+    expect(screen.getByText(/^Not eligible \(/)).toBeTruthy();
+  });
+
+  it('moves focus into the dialog, traps Tab and Shift+Tab, and returns focus to the opener', () => {
+    const opener = document.createElement('button');
+    opener.textContent = 'Open';
+    document.body.appendChild(opener);
+    opener.focus();
+    const { card, unmount } = setup();
+    const dialog = screen.getByRole('dialog');
+    expect(document.activeElement).toBe(screen.getByRole('heading', { name: card.summary }));
+    const buttons = within(dialog).getAllByRole('button');
+    const notAppropriate = screen.getByRole('button', { name: 'Not appropriate' });
+    expect(buttons[buttons.length - 1]).toBe(notAppropriate);
+    // Tab from the last control wraps to the first focusable element (the details summary or a link).
+    notAppropriate.focus();
+    fireEvent.keyDown(notAppropriate, { key: 'Tab' });
+    const first = document.activeElement as HTMLElement;
+    expect(dialog.contains(first)).toBe(true);
+    expect(first).not.toBe(notAppropriate);
+    // Shift+Tab from the first wraps to the last.
+    fireEvent.keyDown(first, { key: 'Tab', shiftKey: true });
+    expect(document.activeElement).toBe(notAppropriate);
+    // Focus that leaves the dialog is pulled back in.
+    act(() => opener.focus());
+    expect(dialog.contains(document.activeElement)).toBe(true);
+    unmount();
+    expect(document.activeElement).toBe(opener);
+    opener.remove();
+  });
+
+  it('Escape means "Not now": snoozed until the next fit note', () => {
+    const { card, latestIssued, feedback } = setup();
+    fireEvent.keyDown(document.activeElement as Element, { key: 'Escape' });
+    expect(feedback).toEqual([
+      {
+        card: card.uuid,
+        outcome: 'snoozed',
+        outcomeTimestamp: NOW.toISOString(),
+        snooze: { untilNextNote: true, latestIssued },
+      },
+    ]);
+    expect(latestIssued).toBe(TODAY);
+  });
+
+  it('Refer now: accepted, then opens the referral with the recommended provider', () => {
+    const { card, feedback, onRefer } = setup();
+    fireEvent.click(screen.getByRole('button', { name: 'Refer now' }));
+    expect(feedback).toEqual([{ card: card.uuid, outcome: 'accepted', outcomeTimestamp: NOW.toISOString() }]);
+    const recommended = card.extension.providerOptions?.find((o) => o.eligible)?.id;
+    expect(recommended).toBeDefined();
+    expect(onRefer).toHaveBeenCalledWith(recommended);
+  });
+
+  it('Not now: until the next fit note, or until a date after today', () => {
+    const { card, latestIssued, feedback } = setup();
+    fireEvent.click(screen.getByRole('button', { name: 'Not now' }));
+    expect(document.activeElement).toBe(screen.getByRole('heading', { name: /Not now/ }));
+    fireEvent.click(screen.getByRole('radio', { name: 'From a date' }));
+    const date = screen.getByLabelText('Show again from') as HTMLInputElement;
+    fireEvent.change(date, { target: { value: TODAY } });
+    fireEvent.click(screen.getByRole('button', { name: 'Snooze prompt' }));
+    expect(feedback).toEqual([]);
+    expect(screen.getByText(/Enter a date after today/)).toBeTruthy();
+    fireEvent.change(date, { target: { value: '2026-12-05' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Snooze prompt' }));
+    expect(feedback).toEqual([
+      {
+        card: card.uuid,
+        outcome: 'snoozed',
+        outcomeTimestamp: NOW.toISOString(),
+        snooze: { until: '2026-12-05' },
+      },
+    ]);
+    fireEvent.click(screen.getByRole('radio', { name: 'When the next fit note is issued' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Snooze prompt' }));
+    expect(feedback[1]?.snooze).toEqual({ untilNextNote: true, latestIssued });
+  });
+
+  it('Not appropriate: needs a reason; records the override reason and comment', () => {
+    const { card, feedback } = setup();
+    fireEvent.click(screen.getByRole('button', { name: 'Not appropriate' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Record reason' }));
+    expect(feedback).toEqual([]);
+    expect(screen.getByText(/Choose why a referral is not appropriate/)).toBeTruthy();
+    for (const r of card.overrideReasons) expect(screen.getByRole('radio', { name: r.display })).toBeTruthy();
+    fireEvent.click(screen.getByRole('radio', { name: 'Employer occupational health in place' }));
+    fireEvent.change(screen.getByLabelText('Comment (optional)'), {
+      target: { value: '  Seen by OH last week ' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Record reason' }));
+    expect(feedback).toEqual([
+      {
+        card: card.uuid,
+        outcome: 'overridden',
+        outcomeTimestamp: NOW.toISOString(),
+        overrideReason: {
+          reason: {
+            system: CODE_SYSTEM.promptOverrideReason,
+            code: 'employer-oh-in-place',
+            display: 'Employer occupational health in place',
+          },
+          userComment: 'Seen by OH last week',
+        },
+      },
+    ]);
+  });
+
+  it('Not appropriate without a comment leaves userComment out; Back returns to the prompt', () => {
+    const { feedback } = setup();
+    fireEvent.click(screen.getByRole('button', { name: 'Not appropriate' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Back' }));
+    expect(screen.getByRole('button', { name: 'Refer now' })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Not appropriate' }));
+    fireEvent.click(screen.getByRole('radio', { name: 'Patient declined' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Record reason' }));
+    expect(feedback[0]?.overrideReason).toEqual({
+      reason: {
+        system: CODE_SYSTEM.promptOverrideReason,
+        code: 'patient-declined',
+        display: 'Patient declined',
+      },
+    });
+  });
+
+  it('Give self-referral details: instructions, a text of at most 160 characters to copy, printing; Done = accepted', async () => {
+    const { card, feedback, copyText, print } = setup();
+    fireEvent.click(screen.getByRole('button', { name: 'Give self-referral details' }));
+    expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Self-referral details' }));
+    // The work coach service (eligible) and the paused talking-therapies service both take self-referrals.
+    expect(screen.getByRole('heading', { name: 'Northfield Work Coach Service' })).toBeTruthy();
+    expect(screen.getByText('Patients can refer themselves by phone on weekdays, 9am to 5pm.')).toBeTruthy();
+    const texts = screen.getAllByRole('textbox') as HTMLTextAreaElement[];
+    expect(texts.length).toBeGreaterThan(0);
+    for (const t of texts) expect(t.value.length).toBeLessThanOrEqual(160);
+    await act(async () => {
+      fireEvent.click(screen.getAllByRole('button', { name: /^Copy text/ })[0] as HTMLElement);
+    });
+    expect(copyText).toHaveBeenCalledWith(texts[0]?.value);
+    expect(screen.getByRole('status').textContent).toMatch(/copied/);
+    fireEvent.click(screen.getByRole('button', { name: 'Print for the patient' }));
+    expect(print).toHaveBeenCalledTimes(1);
+    fireEvent.click(screen.getByRole('button', { name: 'Done: details given' }));
+    expect(feedback).toEqual([{ card: card.uuid, outcome: 'accepted', outcomeTimestamp: NOW.toISOString() }]);
+  });
+
+  it('says when copying fails and selects the text instead', async () => {
+    setup({ copyText: async () => Promise.reject(new Error('denied')) });
+    fireEvent.click(screen.getByRole('button', { name: 'Give self-referral details' }));
+    await act(async () => {
+      fireEvent.click(screen.getAllByRole('button', { name: /^Copy text/ })[0] as HTMLElement);
+    });
+    expect(screen.getByRole('status').textContent).toMatch(/press Ctrl\+C/);
+  });
+});

@@ -1,0 +1,774 @@
+/**
+ * The referral form: one screen, prefilled from the record. Providers are ranked for the patient
+ * (eligible first; each ineligible one listed with its reasons and not selectable); services and
+ * modality are those the chosen provider offers; consent is explicit and says what goes to whom.
+ * Send validates with ReferralFormSchema (an NHS error summary links to each field), calls
+ * `onSend` once however often it is pressed, shows progress, then the referral's status; a failure
+ * keeps everything typed and says what to do.
+ */
+import { type FormEvent, type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  EMPLOYMENT_STATUSES,
+  type EmploymentStatus,
+  SHARE_CATEGORIES,
+  type ShareCategory,
+} from '../../domain/codes.js';
+import type { CalendarDate } from '../../domain/dates.js';
+import { MODALITY_LABELS, type Provider, SERVICE_TYPE_LABELS } from '../../domain/directory.js';
+import type { Episode } from '../../domain/episodes.js';
+import type { PatientFacts } from '../../domain/patient.js';
+import {
+  type ReferralForm as DomainReferralForm,
+  describeConsent,
+  GENERAL_WORDING,
+  ReferralInputError,
+} from '../../domain/referral.js';
+import { referralStatusLabel } from './format.js';
+import {
+  type ContactMethod,
+  DEFAULT_SHARE_WITH_EMPLOYER,
+  FIELD_IDS,
+  type FieldError,
+  type FieldName,
+  type FormState,
+  fitToProvider,
+  initialFormState,
+  rankForPatient,
+  validateFormState,
+} from './referralFormState.js';
+
+export interface SendResult {
+  status: string;
+  identifier: string;
+}
+
+export interface ReferralFormProps {
+  patient: PatientFacts;
+  /** The current absence, when there is one (reason prefill, eligibility by condition group). */
+  episode?: Episode | undefined;
+  /** The practice's provider directory. */
+  providers: readonly Provider[];
+  today: CalendarDate;
+  /** Start with this provider (e.g. the prompt's recommendation) when it is eligible. */
+  initialProviderId?: string | undefined;
+  /** False when the launch cannot write to the record: the referral still goes to the provider. */
+  canWrite?: boolean;
+  /** Sends the referral (the app builds the FHIR Bundle with buildReferral); resolves with its state. */
+  onSend(form: DomainReferralForm, provider: Provider): Promise<SendResult>;
+  /** Leave the form (Cancel, or "Back to the patient" after sending). */
+  onClose(): void;
+  now?: () => Date;
+}
+
+const STATUS_LABELS: Record<EmploymentStatus, string> = {
+  employed: 'Employed',
+  'self-employed': 'Self-employed',
+  unemployed: 'Unemployed',
+  student: 'Student',
+  retired: 'Retired',
+  'not-in-work': 'Not in work (other)',
+  unknown: 'Not known',
+};
+
+const SHARE_LABELS: Record<ShareCategory, string> = {
+  'contact-details': 'Contact details',
+  'fit-note-dates': 'Fit note dates',
+  diagnosis: 'Diagnosis',
+  'functional-advice': 'Advice on the fit notes about work the patient could do',
+  'employment-details': 'Job and employer details',
+  'clinical-notes': 'Relevant clinical notes',
+};
+
+const METHOD_LABELS: Record<ContactMethod, string> = {
+  phone: 'Phone call',
+  text: 'Text message',
+  email: 'Email',
+  letter: 'Letter',
+};
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function toggle<T>(list: readonly T[], item: T, on: boolean): T[] {
+  return on ? (list.includes(item) ? [...list] : [...list, item]) : list.filter((x) => x !== item);
+}
+
+type SendState =
+  | { kind: 'editing' }
+  | { kind: 'sending' }
+  | { kind: 'sent'; result: SendResult; provider: Provider }
+  | { kind: 'failed'; problems: string[] };
+
+function ErrorMessage({ id, error }: { id: string; error: FieldError | undefined }) {
+  if (!error) return null;
+  return (
+    <span className="nhsuk-error-message" id={`${id}-error`}>
+      <span className="nhsuk-u-visually-hidden">Error:</span> {error.message}
+    </span>
+  );
+}
+
+function Group({ error, children }: { error: FieldError | undefined; children: ReactNode }) {
+  return <div className={`nhsuk-form-group${error ? ' nhsuk-form-group--error' : ''}`}>{children}</div>;
+}
+
+export function ReferralForm(props: ReferralFormProps) {
+  const { patient, episode, providers, today } = props;
+  const now = props.now ?? (() => new Date());
+  const ranked = useMemo(
+    () => rankForPatient(patient, episode, providers, today),
+    [patient, episode, providers, today],
+  );
+  const eligible = ranked.filter((r) => r.result.eligible);
+  const ineligible = ranked.filter((r) => !r.result.eligible);
+  const [state, setState] = useState<FormState>(() =>
+    initialFormState({ patient, episode, ranked, initialProviderId: props.initialProviderId }),
+  );
+  const [errors, setErrors] = useState<FieldError[]>([]);
+  const [send, setSend] = useState<SendState>({ kind: 'editing' });
+  const [editEmployment, setEditEmployment] = useState(
+    patient.employmentStatus === 'unknown' || !patient.occupation,
+  );
+  const sending = useRef(false);
+  const summaryRef = useRef<HTMLDivElement>(null);
+  const failureRef = useRef<HTMLDivElement>(null);
+  const doneRef = useRef<HTMLHeadingElement>(null);
+  const focusSummary = useRef(false);
+
+  const provider = providers.find((p) => p.id === state.providerId);
+  const update = (patch: Partial<FormState>) => setState((s) => ({ ...s, ...patch }));
+  const errorFor = (field: FieldName) => errors.find((e) => e.field === field);
+  const describedBy = (field: FieldName, hint?: string) =>
+    [hint, errorFor(field) ? `${FIELD_IDS[field]}-error` : undefined].filter(Boolean).join(' ') || undefined;
+
+  useEffect(() => {
+    if (focusSummary.current && errors.length > 0) {
+      focusSummary.current = false;
+      summaryRef.current?.focus();
+    }
+  }, [errors]);
+  useEffect(() => {
+    if (send.kind === 'failed') failureRef.current?.focus();
+    if (send.kind === 'sent') doneRef.current?.focus();
+  }, [send]);
+
+  const consentSentence = describeConsent(
+    {
+      shareWithProvider: state.shareWithProvider,
+      employerLiaison: { requested: state.employerLiaison, shareWithEmployer: state.shareWithEmployer },
+    },
+    provider?.name,
+  );
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (sending.current) return;
+    const checked = validateFormState(state, provider, patient, now().toISOString());
+    if (!checked.ok || !provider) {
+      focusSummary.current = true;
+      setErrors(
+        checked.ok ? [{ field: 'provider', message: 'Choose a provider to refer to.' }] : checked.errors,
+      );
+      return;
+    }
+    setErrors([]);
+    sending.current = true;
+    setSend({ kind: 'sending' });
+    try {
+      const result = await props.onSend(checked.form, provider);
+      setSend({ kind: 'sent', result, provider });
+    } catch (error) {
+      const problems =
+        error instanceof ReferralInputError
+          ? error.problems
+          : [error instanceof Error && error.message ? error.message : 'The connection failed.'];
+      setSend({ kind: 'failed', problems });
+      sending.current = false;
+    }
+  };
+
+  if (send.kind === 'sent') {
+    const status = referralStatusLabel(send.result.status);
+    return (
+      <section className="fp-referral-done">
+        <div className="nhsuk-panel fp-confirmation">
+          <h2 ref={doneRef} tabIndex={-1} className="nhsuk-panel__title nhsuk-heading-s">
+            Referral sent to {send.provider.name}
+          </h2>
+          <div className="nhsuk-panel__body">
+            <p>
+              Status:{' '}
+              <strong className={`nhsuk-tag nhsuk-tag--${status.colour} fp-tag`}>{status.text}</strong>
+            </p>
+            <p className="fp-identifier">Reference: {send.result.identifier}</p>
+          </div>
+        </div>
+        <p>The provider will contact the patient. The referral’s progress shows on the patient panel.</p>
+        <button type="button" className="nhsuk-button nhsuk-button--small" onClick={props.onClose}>
+          Back to the patient
+        </button>
+      </section>
+    );
+  }
+
+  const isSending = send.kind === 'sending';
+
+  return (
+    <form className="fp-referral" noValidate onSubmit={(e) => void submit(e)} aria-busy={isSending}>
+      {errors.length > 0 && (
+        <div
+          className="nhsuk-error-summary"
+          aria-labelledby="rf-error-summary-title"
+          role="alert"
+          tabIndex={-1}
+          ref={summaryRef}
+        >
+          <h2 className="nhsuk-error-summary__title" id="rf-error-summary-title">
+            There is a problem
+          </h2>
+          <div className="nhsuk-error-summary__body">
+            <ul className="nhsuk-list nhsuk-error-summary__list">
+              {errors.map((e) => (
+                <li key={e.field}>
+                  <a href={`#${FIELD_IDS[e.field]}`}>{e.message}</a>
+                </li>
+              ))}
+            </ul>
+          </div>
+        </div>
+      )}
+
+      <h2 className="nhsuk-heading-s">Refer to a work and health provider</h2>
+
+      {/* Provider */}
+      <Group error={errorFor('provider')}>
+        <fieldset className="nhsuk-fieldset" aria-describedby={describedBy('provider')}>
+          <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Provider</legend>
+          <ErrorMessage id={FIELD_IDS.provider} error={errorFor('provider')} />
+          {eligible.length === 0 ? (
+            <p id={FIELD_IDS.provider} tabIndex={-1}>
+              No provider in the practice’s directory can take this patient. The reasons are below; you can
+              refer by the provider’s usual route instead.
+            </p>
+          ) : (
+            <div className="nhsuk-radios nhsuk-radios--small">
+              {eligible.map(({ provider: p, result }, i) => {
+                const id = i === 0 ? FIELD_IDS.provider : `rf-provider-${p.id}`;
+                const toConfirm = result.eligible ? result.toConfirm : [];
+                return (
+                  <div className="nhsuk-radios__item" key={p.id}>
+                    <input
+                      className="nhsuk-radios__input"
+                      id={id}
+                      type="radio"
+                      name="provider"
+                      value={p.id}
+                      checked={state.providerId === p.id}
+                      aria-describedby={`${id}-hint`}
+                      onChange={() => setState((s) => ({ ...s, providerId: p.id, ...fitToProvider(s, p) }))}
+                    />
+                    <label className="nhsuk-label nhsuk-radios__label" htmlFor={id}>
+                      {p.name}
+                    </label>
+                    <div className="nhsuk-hint nhsuk-radios__hint" id={`${id}-hint`}>
+                      Usual wait {p.waitingTimeDays} days;{' '}
+                      {p.services.map((s) => SERVICE_TYPE_LABELS[s]).join(', ')}
+                      {toConfirm.length > 0 && (
+                        <ul className="nhsuk-list nhsuk-list--bullet fp-hint-list">
+                          {toConfirm.map((t) => (
+                            <li key={t}>{t}</li>
+                          ))}
+                        </ul>
+                      )}
+                    </div>
+                  </div>
+                );
+              })}
+            </div>
+          )}
+        </fieldset>
+        {ineligible.length > 0 && (
+          <details className="nhsuk-details fp-details" open={eligible.length === 0}>
+            <summary className="nhsuk-details__summary">
+              <span className="nhsuk-details__summary-text">Not eligible ({ineligible.length})</span>
+            </summary>
+            <div className="nhsuk-details__text">
+              <ul className="nhsuk-list fp-compact-list fp-ineligible">
+                {ineligible.map(({ provider: p, result }) => (
+                  <li key={p.id} data-provider={p.id}>
+                    <strong>{p.name}</strong>
+                    <ul className="nhsuk-list nhsuk-list--bullet fp-hint-list">
+                      {(result.eligible ? [] : result.reasons).map((r) => (
+                        <li key={r}>{r}</li>
+                      ))}
+                    </ul>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          </details>
+        )}
+      </Group>
+
+      {provider && (
+        <>
+          <Group error={errorFor('serviceTypes')}>
+            <fieldset className="nhsuk-fieldset" aria-describedby={describedBy('serviceTypes')}>
+              <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Services</legend>
+              <ErrorMessage id={FIELD_IDS.serviceTypes} error={errorFor('serviceTypes')} />
+              <div className="nhsuk-checkboxes nhsuk-checkboxes--small">
+                {provider.services.map((s, i) => {
+                  const id = i === 0 ? FIELD_IDS.serviceTypes : `rf-services-${s}`;
+                  return (
+                    <div className="nhsuk-checkboxes__item" key={s}>
+                      <input
+                        className="nhsuk-checkboxes__input"
+                        id={id}
+                        type="checkbox"
+                        checked={state.serviceTypes.includes(s)}
+                        onChange={(e) =>
+                          update({ serviceTypes: toggle(state.serviceTypes, s, e.target.checked) })
+                        }
+                      />
+                      <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor={id}>
+                        {capitalise(SERVICE_TYPE_LABELS[s])}
+                      </label>
+                    </div>
+                  );
+                })}
+              </div>
+            </fieldset>
+          </Group>
+
+          <Group error={errorFor('modality')}>
+            <fieldset className="nhsuk-fieldset" aria-describedby={describedBy('modality')}>
+              <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Appointment</legend>
+              <ErrorMessage id={FIELD_IDS.modality} error={errorFor('modality')} />
+              <div className="nhsuk-radios nhsuk-radios--small nhsuk-radios--inline">
+                {provider.modalities.map((m, i) => {
+                  const id = i === 0 ? FIELD_IDS.modality : `rf-modality-${m}`;
+                  return (
+                    <div className="nhsuk-radios__item" key={m}>
+                      <input
+                        className="nhsuk-radios__input"
+                        id={id}
+                        type="radio"
+                        name="modality"
+                        checked={state.modality === m}
+                        onChange={() => update({ modality: m })}
+                      />
+                      <label className="nhsuk-label nhsuk-radios__label" htmlFor={id}>
+                        {capitalise(MODALITY_LABELS[m])}
+                      </label>
+                    </div>
+                  );
+                })}
+              </div>
+            </fieldset>
+          </Group>
+        </>
+      )}
+
+      {/* Reason */}
+      <Group error={errorFor('reason') ?? errorFor('useGeneralWording')}>
+        <label className="nhsuk-label nhsuk-label--s" htmlFor={FIELD_IDS.reason}>
+          Reason for referral
+        </label>
+        <ErrorMessage id={FIELD_IDS.reason} error={errorFor('reason')} />
+        <textarea
+          className={`nhsuk-textarea${errorFor('reason') ? ' nhsuk-textarea--error' : ''}`}
+          id={FIELD_IDS.reason}
+          rows={2}
+          value={state.useGeneralWording ? GENERAL_WORDING : state.reasonText}
+          readOnly={state.useGeneralWording}
+          aria-describedby={describedBy('reason')}
+          onChange={(e) => update({ reasonText: e.target.value, reasonCodings: [] })}
+        />
+        <ErrorMessage id={FIELD_IDS.useGeneralWording} error={errorFor('useGeneralWording')} />
+        <div className="nhsuk-checkboxes nhsuk-checkboxes--small">
+          <div className="nhsuk-checkboxes__item">
+            <input
+              className="nhsuk-checkboxes__input"
+              id={FIELD_IDS.useGeneralWording}
+              type="checkbox"
+              checked={state.useGeneralWording}
+              aria-describedby={describedBy('useGeneralWording', 'rf-general-wording-hint')}
+              onChange={(e) => update({ useGeneralWording: e.target.checked })}
+            />
+            <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor={FIELD_IDS.useGeneralWording}>
+              Use general wording instead of the diagnosis
+            </label>
+            <div className="nhsuk-hint nhsuk-checkboxes__hint" id="rf-general-wording-hint">
+              The provider reads “{GENERAL_WORDING}”.
+            </div>
+          </div>
+        </div>
+      </Group>
+
+      {/* Employment */}
+      <fieldset className="nhsuk-fieldset fp-fieldset">
+        <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Work</legend>
+        {!editEmployment ? (
+          <p>
+            {STATUS_LABELS[state.employmentStatus]}
+            {state.occupation ? `, ${state.occupation}` : ''}
+            {patient.employerName ? ` at ${patient.employerName}` : ''} (from the record){' '}
+            <button
+              type="button"
+              className="fp-link-button"
+              id={FIELD_IDS.employmentStatus}
+              onClick={() => setEditEmployment(true)}
+            >
+              Change<span className="nhsuk-u-visually-hidden"> employment status and occupation</span>
+            </button>
+          </p>
+        ) : (
+          <>
+            <Group error={errorFor('employmentStatus')}>
+              <label className="nhsuk-label" htmlFor={FIELD_IDS.employmentStatus}>
+                Employment status
+              </label>
+              <ErrorMessage id={FIELD_IDS.employmentStatus} error={errorFor('employmentStatus')} />
+              <select
+                className="nhsuk-select"
+                id={FIELD_IDS.employmentStatus}
+                value={state.employmentStatus}
+                aria-describedby={describedBy('employmentStatus')}
+                onChange={(e) =>
+                  update({
+                    employmentStatus: e.target.value as EmploymentStatus,
+                    employmentFromRecord: false,
+                  })
+                }
+              >
+                {EMPLOYMENT_STATUSES.map((s) => (
+                  <option key={s} value={s}>
+                    {STATUS_LABELS[s]}
+                  </option>
+                ))}
+              </select>
+            </Group>
+            <Group error={errorFor('occupation')}>
+              <label className="nhsuk-label" htmlFor={FIELD_IDS.occupation}>
+                Occupation (optional)
+              </label>
+              <ErrorMessage id={FIELD_IDS.occupation} error={errorFor('occupation')} />
+              <input
+                className="nhsuk-input"
+                id={FIELD_IDS.occupation}
+                type="text"
+                value={state.occupation}
+                aria-describedby={describedBy('occupation')}
+                onChange={(e) => update({ occupation: e.target.value, employmentFromRecord: false })}
+              />
+            </Group>
+          </>
+        )}
+      </fieldset>
+
+      {/* Employer liaison */}
+      <Group error={errorFor('shareWithEmployer')}>
+        <div className="nhsuk-checkboxes nhsuk-checkboxes--small">
+          <div className="nhsuk-checkboxes__item">
+            <input
+              className="nhsuk-checkboxes__input"
+              id={FIELD_IDS.employerLiaison}
+              type="checkbox"
+              checked={state.employerLiaison}
+              aria-controls="rf-employer-conditional"
+              aria-expanded={state.employerLiaison}
+              onChange={(e) =>
+                update({
+                  employerLiaison: e.target.checked,
+                  shareWithEmployer:
+                    e.target.checked && state.shareWithEmployer.length === 0
+                      ? DEFAULT_SHARE_WITH_EMPLOYER.slice()
+                      : state.shareWithEmployer,
+                })
+              }
+            />
+            <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor={FIELD_IDS.employerLiaison}>
+              Ask the provider to talk to the patient’s employer
+            </label>
+          </div>
+          <div
+            className={`nhsuk-checkboxes__conditional${state.employerLiaison ? '' : ' nhsuk-checkboxes__conditional--hidden'}`}
+            id="rf-employer-conditional"
+            hidden={!state.employerLiaison}
+          >
+            <fieldset
+              className="nhsuk-fieldset"
+              aria-describedby={describedBy('shareWithEmployer', 'rf-employer-hint')}
+            >
+              <legend className="nhsuk-fieldset__legend">The employer may be told</legend>
+              <div className="nhsuk-hint" id="rf-employer-hint">
+                Only what the patient agrees to. The diagnosis and clinical notes need their explicit
+                agreement.
+              </div>
+              <ErrorMessage id={FIELD_IDS.shareWithEmployer} error={errorFor('shareWithEmployer')} />
+              <ShareCheckboxes
+                idPrefix={FIELD_IDS.shareWithEmployer}
+                selected={state.shareWithEmployer}
+                onChange={(list) => update({ shareWithEmployer: list })}
+              />
+            </fieldset>
+          </div>
+        </div>
+      </Group>
+
+      <Group error={errorFor('shareWithProvider')}>
+        <fieldset className="nhsuk-fieldset" aria-describedby={describedBy('shareWithProvider')}>
+          <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">
+            The provider may receive
+          </legend>
+          <ErrorMessage id={FIELD_IDS.shareWithProvider} error={errorFor('shareWithProvider')} />
+          <ShareCheckboxes
+            idPrefix={FIELD_IDS.shareWithProvider}
+            selected={state.shareWithProvider}
+            onChange={(list) => update({ shareWithProvider: list })}
+          />
+        </fieldset>
+      </Group>
+
+      {/* Contact */}
+      <fieldset className="nhsuk-fieldset fp-fieldset">
+        <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Contacting the patient</legend>
+        <Group error={errorFor('phone')}>
+          <label className="nhsuk-label" htmlFor={FIELD_IDS.phone}>
+            Phone
+          </label>
+          <ErrorMessage id={FIELD_IDS.phone} error={errorFor('phone')} />
+          <input
+            className={`nhsuk-input${errorFor('phone') ? ' nhsuk-input--error' : ''}`}
+            id={FIELD_IDS.phone}
+            type="tel"
+            autoComplete="off"
+            value={state.phone}
+            aria-describedby={describedBy('phone')}
+            onChange={(e) => update({ phone: e.target.value })}
+          />
+        </Group>
+        <Group error={errorFor('email')}>
+          <label className="nhsuk-label" htmlFor={FIELD_IDS.email}>
+            Email (optional)
+          </label>
+          <ErrorMessage id={FIELD_IDS.email} error={errorFor('email')} />
+          <input
+            className={`nhsuk-input${errorFor('email') ? ' nhsuk-input--error' : ''}`}
+            id={FIELD_IDS.email}
+            type="email"
+            autoComplete="off"
+            spellCheck={false}
+            value={state.email}
+            aria-describedby={describedBy('email')}
+            onChange={(e) => update({ email: e.target.value })}
+          />
+        </Group>
+        <Group error={errorFor('preferredMethod')}>
+          <fieldset className="nhsuk-fieldset" aria-describedby={describedBy('preferredMethod')}>
+            <legend className="nhsuk-fieldset__legend">Preferred contact</legend>
+            <ErrorMessage id={FIELD_IDS.preferredMethod} error={errorFor('preferredMethod')} />
+            <div className="nhsuk-radios nhsuk-radios--small nhsuk-radios--inline">
+              {(Object.keys(METHOD_LABELS) as ContactMethod[]).map((m, i) => {
+                const id = i === 0 ? FIELD_IDS.preferredMethod : `rf-method-${m}`;
+                return (
+                  <div className="nhsuk-radios__item" key={m}>
+                    <input
+                      className="nhsuk-radios__input"
+                      id={id}
+                      type="radio"
+                      name="preferredMethod"
+                      checked={state.preferredMethod === m}
+                      onChange={() => update({ preferredMethod: m })}
+                    />
+                    <label className="nhsuk-label nhsuk-radios__label" htmlFor={id}>
+                      {METHOD_LABELS[m]}
+                    </label>
+                  </div>
+                );
+              })}
+            </div>
+          </fieldset>
+        </Group>
+        <Group error={errorFor('bestTimes')}>
+          <label className="nhsuk-label" htmlFor={FIELD_IDS.bestTimes}>
+            Best times to contact (optional)
+          </label>
+          <input
+            className="nhsuk-input"
+            id={FIELD_IDS.bestTimes}
+            type="text"
+            value={state.bestTimes}
+            onChange={(e) => update({ bestTimes: e.target.value })}
+          />
+        </Group>
+      </fieldset>
+
+      {/* Interpreter */}
+      <Group error={errorFor('language')}>
+        <div className="nhsuk-checkboxes nhsuk-checkboxes--small">
+          <div className="nhsuk-checkboxes__item">
+            <input
+              className="nhsuk-checkboxes__input"
+              id="rf-interpreter"
+              type="checkbox"
+              checked={state.interpreterNeeded}
+              aria-controls="rf-interpreter-conditional"
+              aria-expanded={state.interpreterNeeded}
+              onChange={(e) => update({ interpreterNeeded: e.target.checked })}
+            />
+            <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor="rf-interpreter">
+              Needs an interpreter
+            </label>
+          </div>
+          <div
+            className={`nhsuk-checkboxes__conditional${state.interpreterNeeded ? '' : ' nhsuk-checkboxes__conditional--hidden'}`}
+            id="rf-interpreter-conditional"
+            hidden={!state.interpreterNeeded}
+          >
+            <label className="nhsuk-label" htmlFor={FIELD_IDS.language}>
+              Language
+            </label>
+            <ErrorMessage id={FIELD_IDS.language} error={errorFor('language')} />
+            <input
+              className={`nhsuk-input${errorFor('language') ? ' nhsuk-input--error' : ''}`}
+              id={FIELD_IDS.language}
+              type="text"
+              value={state.language}
+              aria-describedby={describedBy('language')}
+              onChange={(e) => update({ language: e.target.value })}
+            />
+          </div>
+        </div>
+      </Group>
+
+      <div className="nhsuk-form-group">
+        <label className="nhsuk-label nhsuk-label--s" htmlFor={FIELD_IDS.freeText}>
+          Anything else the provider should know (optional)
+        </label>
+        <textarea
+          className="nhsuk-textarea"
+          id={FIELD_IDS.freeText}
+          rows={3}
+          value={state.freeText}
+          onChange={(e) => update({ freeText: e.target.value })}
+        />
+      </div>
+
+      {/* Consent */}
+      <Group error={errorFor('consent')}>
+        <fieldset className="nhsuk-fieldset" aria-describedby={describedBy('consent', 'rf-consent-sentence')}>
+          <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Patient’s consent</legend>
+          <div className="nhsuk-inset-text fp-inset" id="rf-consent-sentence">
+            <span className="nhsuk-u-visually-hidden">Read to the patient: </span>
+            <p>{consentSentence}</p>
+          </div>
+          <ErrorMessage id={FIELD_IDS.consent} error={errorFor('consent')} />
+          <div className="nhsuk-checkboxes nhsuk-checkboxes--small">
+            <div className="nhsuk-checkboxes__item">
+              <input
+                className="nhsuk-checkboxes__input"
+                id={FIELD_IDS.consent}
+                type="checkbox"
+                required
+                aria-required="true"
+                checked={state.consentGiven}
+                onChange={(e) => update({ consentGiven: e.target.checked })}
+              />
+              <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor={FIELD_IDS.consent}>
+                The patient agrees to this referral and to this sharing
+              </label>
+            </div>
+          </div>
+        </fieldset>
+      </Group>
+
+      {props.canWrite === false && (
+        <div className="nhsuk-inset-text fp-inset">
+          <span className="nhsuk-u-visually-hidden">Information: </span>
+          <p>
+            This app may not save to the record here: the referral goes to the provider, and you will need to
+            note it in the record yourself.
+          </p>
+        </div>
+      )}
+
+      {send.kind === 'failed' && (
+        <div
+          className="nhsuk-error-summary"
+          role="alert"
+          tabIndex={-1}
+          ref={failureRef}
+          aria-labelledby="rf-failed-title"
+        >
+          <h2 className="nhsuk-error-summary__title" id="rf-failed-title">
+            The referral was not sent
+          </h2>
+          <div className="nhsuk-error-summary__body">
+            <ul className="nhsuk-list">
+              {send.problems.map((p) => (
+                <li key={p}>{p}</li>
+              ))}
+            </ul>
+            <p>
+              Everything you entered is still here. Check the connection to the clinical system, then press
+              Send referral again: sending again will not create a second referral.
+            </p>
+          </div>
+        </div>
+      )}
+
+      <p role="status" className="fp-status">
+        {isSending ? 'Sending the referral…' : ''}
+      </p>
+      <div className="fp-actions">
+        <button
+          type="submit"
+          className="nhsuk-button nhsuk-button--small"
+          disabled={isSending}
+          aria-disabled={isSending}
+        >
+          {isSending ? 'Sending…' : 'Send referral'}
+        </button>
+        <button
+          type="button"
+          className="nhsuk-button nhsuk-button--small nhsuk-button--secondary"
+          disabled={isSending}
+          onClick={props.onClose}
+        >
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function ShareCheckboxes(props: {
+  idPrefix: string;
+  selected: readonly ShareCategory[];
+  onChange(list: ShareCategory[]): void;
+}) {
+  return (
+    <div className="nhsuk-checkboxes nhsuk-checkboxes--small">
+      {SHARE_CATEGORIES.map((c, i) => {
+        const id = i === 0 ? props.idPrefix : `${props.idPrefix}-${c}`;
+        return (
+          <div className="nhsuk-checkboxes__item" key={c}>
+            <input
+              className="nhsuk-checkboxes__input"
+              id={id}
+              type="checkbox"
+              value={c}
+              checked={props.selected.includes(c)}
+              onChange={(e) => props.onChange(toggle(props.selected, c, e.target.checked))}
+            />
+            <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor={id}>
+              {SHARE_LABELS[c]}
+            </label>
+          </div>
+        );
+      })}
+    </div>
+  );
+}

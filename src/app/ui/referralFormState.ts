@@ -1,0 +1,286 @@
+/**
+ * The referral form's state, kept apart from the React component so it can be tested on its own:
+ * the prefill from the record, the mapping to the domain's ReferralFormInput, and validation with
+ * ReferralFormSchema into field errors the error summary links to.
+ */
+import {
+  type EmploymentStatus,
+  MODALITIES,
+  type Modality,
+  type ServiceType,
+  type ShareCategory,
+} from '../../domain/codes.js';
+import { type ConditionGroupId, groupsOfCondition } from '../../domain/conditionGroups.js';
+import type { CalendarDate } from '../../domain/dates.js';
+import { describeIssue, type Provider } from '../../domain/directory.js';
+import { type RankedProvider, rankProviders } from '../../domain/eligibility.js';
+import type { Episode } from '../../domain/episodes.js';
+import { conditionName } from '../../domain/evaluate.js';
+import type { Coding } from '../../domain/fitnote.js';
+import type { PatientFacts } from '../../domain/patient.js';
+import {
+  checkFormAgainstProvider,
+  GENERAL_WORDING,
+  type ReferralForm,
+  type ReferralFormInput,
+  ReferralFormSchema,
+} from '../../domain/referral.js';
+import { languageName } from './format.js';
+
+export type ContactMethod = ReferralFormInput['contact']['preferredMethod'];
+
+export interface FormState {
+  providerId: string | undefined;
+  serviceTypes: ServiceType[];
+  modality: Modality;
+  reasonText: string;
+  reasonCodings: Coding[];
+  useGeneralWording: boolean;
+  employmentStatus: EmploymentStatus;
+  occupation: string;
+  /** Status and occupation are the record's, unchanged. */
+  employmentFromRecord: boolean;
+  employerLiaison: boolean;
+  shareWithEmployer: ShareCategory[];
+  shareWithProvider: ShareCategory[];
+  phone: string;
+  email: string;
+  preferredMethod: ContactMethod;
+  bestTimes: string;
+  interpreterNeeded: boolean;
+  language: string;
+  freeText: string;
+  consentGiven: boolean;
+}
+
+/** The id of each field's input (the first input of a group), for error-summary links. */
+export const FIELD_IDS = {
+  provider: 'rf-provider',
+  serviceTypes: 'rf-services',
+  modality: 'rf-modality',
+  reason: 'rf-reason',
+  useGeneralWording: 'rf-general-wording',
+  employmentStatus: 'rf-employment-status',
+  occupation: 'rf-occupation',
+  employerLiaison: 'rf-employer-liaison',
+  shareWithEmployer: 'rf-employer-share',
+  shareWithProvider: 'rf-provider-share',
+  phone: 'rf-phone',
+  email: 'rf-email',
+  preferredMethod: 'rf-method',
+  bestTimes: 'rf-best-times',
+  language: 'rf-language',
+  freeText: 'rf-free-text',
+  consent: 'rf-consent',
+} as const;
+export type FieldName = keyof typeof FIELD_IDS;
+
+export interface FieldError {
+  field: FieldName;
+  message: string;
+}
+
+/** What the provider may receive unless the GP changes it (clinical notes only when ticked). */
+export const DEFAULT_SHARE_WITH_PROVIDER: ShareCategory[] = [
+  'contact-details',
+  'fit-note-dates',
+  'diagnosis',
+  'functional-advice',
+  'employment-details',
+];
+/** Pre-ticked for the employer when liaison is requested (never the diagnosis or clinical notes). */
+export const DEFAULT_SHARE_WITH_EMPLOYER: ShareCategory[] = ['fit-note-dates', 'functional-advice'];
+
+export function episodeGroups(episode: Episode | undefined): ConditionGroupId[] {
+  const groups: ConditionGroupId[] = [];
+  for (const c of episode?.conditions ?? [])
+    for (const g of groupsOfCondition(c)) if (!groups.includes(g)) groups.push(g);
+  return groups;
+}
+
+/** The directory ranked for this patient: eligible first (shortest wait), then the rest with reasons. */
+export function rankForPatient(
+  patient: PatientFacts,
+  episode: Episode | undefined,
+  providers: readonly Provider[],
+  today: CalendarDate,
+): RankedProvider[] {
+  return rankProviders({ ...patient, today, conditionGroups: episodeGroups(episode) }, providers);
+}
+
+/** Services and modality adjusted to what a provider offers (keeping what it offers of the current choice). */
+export function fitToProvider(
+  state: Pick<FormState, 'serviceTypes' | 'modality'>,
+  provider: Provider | undefined,
+): Pick<FormState, 'serviceTypes' | 'modality'> {
+  if (!provider) return state;
+  const kept = state.serviceTypes.filter((s) => provider.services.includes(s));
+  const serviceTypes = kept.length > 0 ? kept : provider.services.slice(0, 1);
+  const modality = provider.modalities.includes(state.modality)
+    ? state.modality
+    : (provider.modalities[0] ?? state.modality);
+  return { serviceTypes, modality };
+}
+
+export interface PrefillInput {
+  patient: PatientFacts;
+  episode?: Episode | undefined;
+  ranked: readonly RankedProvider[];
+  /** The provider to start with (e.g. the prompt's recommendation), when eligible. */
+  initialProviderId?: string | undefined;
+}
+
+export function initialFormState({ patient, episode, ranked, initialProviderId }: PrefillInput): FormState {
+  const eligible = ranked.filter((r) => r.result.eligible).map((r) => r.provider);
+  const provider = eligible.find((p) => p.id === initialProviderId) ?? eligible[0];
+  const conditions = episode?.conditions ?? [];
+  const reasonText = conditions.map(conditionName).join(' and ');
+  const base = fitToProvider(
+    { serviceTypes: [], modality: MODALITIES.includes('telephone') ? 'telephone' : MODALITIES[0] },
+    provider,
+  );
+  return {
+    providerId: provider?.id,
+    ...base,
+    reasonText: reasonText === '' ? GENERAL_WORDING : reasonText,
+    reasonCodings: conditions.flatMap((c) => c.codings),
+    useGeneralWording: conditions.length === 0,
+    employmentStatus: patient.employmentStatus,
+    occupation: patient.occupation ?? '',
+    employmentFromRecord: patient.employmentStatus !== 'unknown',
+    employerLiaison: false,
+    shareWithEmployer: [],
+    shareWithProvider: DEFAULT_SHARE_WITH_PROVIDER.slice(),
+    phone: '',
+    email: '',
+    preferredMethod: 'phone',
+    bestTimes: '',
+    interpreterNeeded: patient.interpreterNeeded ?? false,
+    language: languageName(patient.language) ?? '',
+    freeText: '',
+    consentGiven: false,
+  };
+}
+
+const optional = (text: string): string | undefined => (text.trim() === '' ? undefined : text.trim());
+
+/** The form as the domain's ReferralFormInput (consent given only when ticked). */
+export function toFormInput(state: FormState, patient: PatientFacts, recordedAt: string): ReferralFormInput {
+  const occupation = optional(state.occupation);
+  const phone = optional(state.phone);
+  const email = optional(state.email);
+  const bestTimes = optional(state.bestTimes);
+  const language = optional(state.language);
+  const employed = state.employmentStatus === 'employed' || state.employmentStatus === 'self-employed';
+  return {
+    serviceTypes: state.serviceTypes,
+    modality: state.modality,
+    reason: state.useGeneralWording
+      ? { text: GENERAL_WORDING, useGeneralWording: true }
+      : {
+          text: state.reasonText,
+          ...(state.reasonCodings.length > 0 ? { codings: state.reasonCodings } : {}),
+          useGeneralWording: false,
+        },
+    employment: {
+      status: state.employmentStatus,
+      ...(occupation ? { occupation } : {}),
+      ...(employed && patient.employerName ? { employerName: patient.employerName } : {}),
+      ...(employed && patient.employerSize !== undefined ? { employerSize: patient.employerSize } : {}),
+      ...(employed && patient.employerHasOccupationalHealth !== undefined
+        ? { employerHasOccupationalHealth: patient.employerHasOccupationalHealth }
+        : {}),
+      recordedInRecord: state.employmentFromRecord,
+    },
+    employerLiaison: {
+      requested: state.employerLiaison,
+      shareWithEmployer: state.employerLiaison ? state.shareWithEmployer : [],
+    },
+    shareWithProvider: state.shareWithProvider,
+    contact: {
+      ...(phone ? { phone } : {}),
+      ...(email ? { email } : {}),
+      preferredMethod: state.preferredMethod,
+      ...(bestTimes ? { bestTimes } : {}),
+    },
+    interpreter: {
+      needed: state.interpreterNeeded,
+      ...(state.interpreterNeeded && language ? { language } : {}),
+    },
+    ...(optional(state.freeText) ? { freeText: state.freeText.trim() } : {}),
+    // `given: false` fails the schema with the plain-English "consent is needed" message.
+    consent: { given: state.consentGiven as true, recordedAt },
+  };
+}
+
+const FIELD_BY_PATH: Record<string, FieldName> = {
+  serviceTypes: 'serviceTypes',
+  modality: 'modality',
+  'reason.text': 'reason',
+  'reason.useGeneralWording': 'useGeneralWording',
+  'reason.codings': 'reason',
+  'employment.status': 'employmentStatus',
+  'employment.occupation': 'occupation',
+  employment: 'employmentStatus',
+  'employerLiaison.requested': 'employerLiaison',
+  'employerLiaison.shareWithEmployer': 'shareWithEmployer',
+  shareWithProvider: 'shareWithProvider',
+  'contact.phone': 'phone',
+  'contact.email': 'email',
+  'contact.preferredMethod': 'preferredMethod',
+  'contact.bestTimes': 'bestTimes',
+  'interpreter.language': 'language',
+  freeText: 'freeText',
+  consent: 'consent',
+  'consent.given': 'consent',
+  'consent.recordedAt': 'consent',
+};
+
+/** Messages for schema issues whose generic wording would name a JSON path. */
+const FRIENDLY: Partial<Record<FieldName, string>> = {
+  modality: 'Choose how the patient will be seen.',
+  reason: 'Enter the reason for the referral, or use the general wording.',
+  email: 'Enter the email address in the right format, like name@example.com.',
+  employmentStatus: 'Choose the patient’s employment status.',
+};
+
+function fieldOf(path: readonly PropertyKey[]): FieldName {
+  const key = path.filter((k) => typeof k === 'string').join('.');
+  return FIELD_BY_PATH[key] ?? FIELD_BY_PATH[String(path[0])] ?? 'freeText';
+}
+
+export type ValidationResult = { ok: true; form: ReferralForm } | { ok: false; errors: FieldError[] };
+
+/** Validates the form for a provider; one error per field, in the form's order. */
+export function validateFormState(
+  state: FormState,
+  provider: Provider | undefined,
+  patient: PatientFacts,
+  recordedAt: string,
+): ValidationResult {
+  const errors: FieldError[] = [];
+  const add = (field: FieldName, message: string) => {
+    if (!errors.some((e) => e.field === field)) errors.push({ field, message });
+  };
+  if (!provider) add('provider', 'Choose a provider to refer to.');
+  const input = toFormInput(state, patient, recordedAt);
+  const parsed = ReferralFormSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = fieldOf(issue.path);
+      const generic = describeIssue(issue, input);
+      const isSelfContained = generic === issue.message;
+      add(
+        field,
+        isSelfContained ? generic : (FRIENDLY[field] ?? generic.charAt(0).toUpperCase() + generic.slice(1)),
+      );
+    }
+  } else if (provider) {
+    for (const problem of checkFormAgainstProvider(parsed.data, provider))
+      add(problem.includes('appointments') ? 'modality' : 'serviceTypes', problem);
+  }
+  const order = Object.keys(FIELD_IDS);
+  errors.sort((a, b) => order.indexOf(a.field) - order.indexOf(b.field));
+  if (errors.length > 0 || !parsed.success) return { ok: false, errors };
+  return { ok: true, form: parsed.data };
+}
