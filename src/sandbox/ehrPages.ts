@@ -32,13 +32,14 @@ const STYLE = `
   .ehr-page { max-width: 90rem; margin: 0 auto; padding: 0 16px; }
   .ehr-page .nhsuk-main-wrapper { padding-top: 16px; }
   .nhsuk-header__service { flex-wrap: wrap; gap: 4px 16px; }
+  .nhsuk-header__container.ehr-page { padding-top: 12px; padding-bottom: 12px; }
   .ehr-header__context { color: #fff; margin: 0; font-size: 1rem; }
   .ehr-banner { background: #fff; border-left: 6px solid #005eb8; padding: 12px 16px; margin-bottom: 24px; }
   .ehr-banner h1 { margin: 0 0 4px; font-size: 1.5rem; }
   .ehr-banner dl { display: flex; flex-wrap: wrap; gap: 4px 24px; margin: 0; }
   .ehr-banner dl div { display: flex; gap: 6px; }
   .ehr-banner dt { color: #4c6272; }
-  .ehr-banner dd { margin: 0; font-weight: 600; }
+  .ehr-banner dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; min-width: 0; }
   .ehr-record { display: grid; grid-template-columns: minmax(0, 1fr) 400px; gap: 24px; align-items: start; }
   .ehr-record__main { min-width: 0; }
   .ehr-record__main > section { background: #fff; padding: 16px; margin-bottom: 24px; }
@@ -68,7 +69,7 @@ const STYLE = `
 export function layout(options: { title: string; user?: string; body: string }): string {
   const context = [SANDBOX_PRACTICE.name, options.user].filter(Boolean).join(' · ');
   return `<!doctype html>
-<html lang="en">
+<html lang="en-GB">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -120,7 +121,7 @@ function responsiveTable(caption: string, headings: string[], rows: string[][], 
         .join('')}</tr>`,
   );
   return `<table class="nhsuk-table nhsuk-table--responsive" role="table">
-<caption class="nhsuk-table__caption nhsuk-table__caption--${captionClass}">${e(caption)}</caption>
+<caption class="${captionClass === 'hidden' ? 'nhsuk-u-visually-hidden' : `nhsuk-table__caption nhsuk-table__caption--${captionClass}`}">${e(caption)}</caption>
 <thead class="nhsuk-table__head" role="rowgroup"><tr class="nhsuk-table__row" role="row">${head.join('')}</tr></thead>
 <tbody class="nhsuk-table__body">
 ${body.join('\n')}
@@ -131,7 +132,7 @@ ${body.join('\n')}
 /** `/ehr/`: every patient, with NHS number, age and a summary of their absence from work. */
 export function patientListPage(rows: readonly PatientListRow[]): string {
   const table = responsiveTable(
-    'Patients',
+    'Registered patients and their absence from work',
     ['Name', 'NHS number', 'Age', 'Absence from work'],
     rows.map((r) => [
       `<a href="/ehr/patient/${encodeURIComponent(r.id)}">${e(r.name)}</a>`,
@@ -139,11 +140,12 @@ export function patientListPage(rows: readonly PatientListRow[]): string {
       r.age === undefined ? '<span class="ehr-muted">Not known</span>' : String(r.age),
       e(r.absence),
     ]),
-    'l',
+    's',
   );
   return layout({
     title: 'Patients – Sandbox EHR',
     body: `<div class="ehr-list">
+<h1>Patients</h1>
 <p>Synthetic patients for trying the fit note prompt app. Nothing here is real. Open a record to see the app beside it.</p>
 ${table}
 </div>`,
@@ -194,7 +196,7 @@ export interface RecordPageView {
   issued?: boolean;
 }
 
-function banner(p: BannerFacts): string {
+function banner(p: BannerFacts, work: string | undefined): string {
   const facts: Array<[string, string]> = [
     ['NHS number', p.nhsNumber ? formatNhsNumber(p.nhsNumber) : 'None recorded'],
     [
@@ -204,6 +206,7 @@ function banner(p: BannerFacts): string {
         : 'Not known',
     ],
     ['Gender', p.gender ?? 'Not known'],
+    ...(work ? [['Work', work] as [string, string]] : []),
   ];
   return `<div class="ehr-banner" aria-labelledby="patient-name">
 <h1 id="patient-name">${e(p.name)}</h1>
@@ -220,14 +223,19 @@ function fitNotesSection(view: RecordPageView): string {
   ]);
   const table =
     rows.length > 0
-      ? responsiveTable('Fit notes, latest first', ['Issued', 'Covers', 'Fitness', 'Condition'], rows, 's')
+      ? responsiveTable(
+          'Fit notes, latest first',
+          ['Issued', 'Covers', 'Fitness', 'Condition'],
+          rows,
+          'hidden',
+        )
       : '<p>No fit notes in the record.</p>';
   const warnings =
     view.warnings.length > 0
       ? `<div class="nhsuk-inset-text"><span class="nhsuk-u-visually-hidden">Information: </span><p>Some entries could not be read:</p><ul>${view.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></div>`
       : '';
   return `<section aria-labelledby="fit-notes-heading">
-<h2 id="fit-notes-heading">Fit notes</h2>
+<h2 class="nhsuk-heading-m" id="fit-notes-heading">Fit notes</h2>
 ${table}
 ${warnings}
 </section>`;
@@ -244,13 +252,11 @@ function problemsSection(view: RecordPageView): string {
             p.onset ? e(formatDate(p.onset)) : '<span class="ehr-muted">Not recorded</span>',
             e(p.status ?? 'Not recorded'),
           ]),
-          's',
+          'hidden',
         )
       : '<p>No problems recorded.</p>';
-  const work = view.work ? `<p><strong>Work:</strong> ${e(view.work)}</p>` : '';
   return `<section aria-labelledby="problems-heading">
-<h2 id="problems-heading">Problems</h2>
-${work}
+<h2 class="nhsuk-heading-m" id="problems-heading">Problems</h2>
 ${body}
 </section>`;
 }
@@ -359,7 +365,7 @@ ${FORM_CONDITIONS.map((key) => `<option value="${key}"${form.condition === key ?
 </select>`,
   );
   return `<section aria-labelledby="issue-heading" class="ehr-form">
-<h2 id="issue-heading">Issue a fit note</h2>
+<h2 class="nhsuk-heading-m" id="issue-heading">Issue a fit note</h2>
 ${errorSummary(errors)}
 <form method="post" action="/ehr/patient/${encodeURIComponent(view.patient.id)}/fit-notes" novalidate>
 ${start}
@@ -382,7 +388,7 @@ export function recordPage(view: RecordPageView): string {
 </div>`
     : '';
   const body = `<a class="nhsuk-back-link" href="/ehr/">Back to patients</a>
-${banner(view.patient)}
+${banner(view.patient, view.work)}
 <div class="ehr-record">
 <div class="ehr-record__main">
 ${issued}
