@@ -1,8 +1,52 @@
-import { defineConfig } from 'vite';
+import { resolve } from 'node:path';
+import { defineConfig, type Plugin } from 'vite';
 
-// The browser apps (GP app, IT-lead console, provider inbox) are built by Vite; the Node parts
-// (CLI, hub, sandbox) are compiled by tsc (tsconfig.build.json).
+// The browser code (the GP app and its SMART launch page; later the IT-lead console and provider
+// inbox) is built by Vite into dist/web; the Node parts (CLI, hub, sandbox) are compiled by tsc
+// (tsconfig.build.json). `npm run build:web` runs `vite build`.
+//
+// With root '.', Vite writes each HTML entry at its path under the root: launch/index.html →
+// dist/web/launch/index.html (served at /launch/), but src/app/index.html → dist/web/src/app/index.html.
+// The plugin below moves the app's page to dist/web/app/index.html so it is served at /app/. Pages
+// refer to their scripts and styles by absolute URLs under `base` ('/'), and every chunk goes to
+// dist/web/app/assets/, so moving an HTML file breaks no link. The sandbox serves dist/web/app at
+// /app/ and dist/web/launch at /launch/ (src/sandbox/ehr.ts).
+const PAGE_OUTPUT: Record<string, string> = {
+  'src/app/index.html': 'app/index.html',
+};
+
+function pageOutputPaths(): Plugin {
+  return {
+    name: 'fitnote-prompt:page-output-paths',
+    enforce: 'post',
+    generateBundle(_options, bundle) {
+      for (const [from, to] of Object.entries(PAGE_OUTPUT)) {
+        const page = bundle[from];
+        if (page) page.fileName = to;
+      }
+    },
+  };
+}
+
 export default defineConfig({
   root: '.',
-  build: { outDir: 'dist/web', sourcemap: true, target: 'es2022' },
+  base: '/',
+  publicDir: false,
+  esbuild: { jsx: 'automatic' },
+  plugins: [pageOutputPaths()],
+  build: {
+    outDir: 'dist/web',
+    emptyOutDir: true,
+    assetsDir: 'app/assets',
+    sourcemap: true,
+    // NHS.UK frontend's CSS is already minified, and esbuild's minifier warns about its old IE hacks.
+    cssMinify: false,
+    target: 'es2022',
+    rollupOptions: {
+      input: {
+        launch: resolve(import.meta.dirname, 'launch/index.html'),
+        app: resolve(import.meta.dirname, 'src/app/index.html'),
+      },
+    },
+  },
 });

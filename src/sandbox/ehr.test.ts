@@ -142,6 +142,17 @@ describe("Peter's record", () => {
   });
 });
 
+describe('the practice configuration', () => {
+  it('serves the sandbox practice rules and directory that the app reads, and 404s another practice', async () => {
+    const res = await fetch(`${sandbox.url}/config/A99999.json`);
+    expect(res.status).toBe(200);
+    const json = (await res.json()) as { rules: { rules: unknown[] }; directory: { providers: unknown[] } };
+    expect(json.rules.rules.length).toBeGreaterThan(0);
+    expect(json.directory.providers.length).toBeGreaterThan(0);
+    expect((await fetch(`${sandbox.url}/config/B12345.json`)).status).toBe(404);
+  });
+});
+
 describe('the SMART style', () => {
   it('is JSON with the SMART style properties', async () => {
     const res = await fetch(`${sandbox.url}/ehr/smart-style.json`);

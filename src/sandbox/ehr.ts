@@ -7,9 +7,12 @@
  *                                       repository, then 303 back to the record (which relaunches);
  *  - `GET /ehr/smart-style.json`        the SMART style the launch points the app at;
  *  - `/assets/nhsuk.css`, `/assets/images/*`  NHS.UK frontend's CSS and icons;
- *  - `/app/*`, `/launch/*`              the built app and launch page from dist/web (`npm run build:web`).
+ *  - `/app/*`, `/launch/*`              the built app and launch page from dist/web (`npm run build:web`);
+ *  - `GET /config/A99999.json`          the sandbox practice's configuration for the app (rules and
+ *                                       provider directory from examples/).
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { parseSearchRequest } from '@medplum/core';
@@ -40,7 +43,7 @@ import {
 import { buildFirstPage, contentTypeFor, nhsukCss, resolveStaticPath, serveMount } from './ehrStatic.js';
 import type { SandboxFhirServer, SandboxHandler } from './fhirServer.js';
 import { createLaunch, loopbackAliases } from './smartAuth.js';
-import { SANDBOX_CLINICIANS } from './vignettes.js';
+import { SANDBOX_CLINICIANS, SANDBOX_PRACTICE } from './vignettes.js';
 
 export interface EhrOptions {
   fhir: Pick<SandboxFhirServer, 'repo'>;
@@ -54,6 +57,8 @@ export interface EhrOptions {
   nhsukDist?: string;
   /** The signed-in EHR user (default `gp-1`). */
   userId?: string;
+  /** Where the practice configuration's rules.json and directory.json are (default `<package root>/examples`). */
+  examplesDir?: string;
   /** The current instant, for a fit note's `issued` (tests). */
   now?: () => Date;
 }
@@ -221,6 +226,17 @@ export function ehrHandler(options: EhrOptions): SandboxHandler {
     : `Practitioner/${userId}`;
   const now = options.now ?? (() => new Date());
   const repo = options.fhir.repo;
+  const examples = options.examplesDir ?? path.join(packageRoot(), 'examples');
+
+  /** The practice's rules and directory (`/config/{ods}.json`, the app's default config URL). */
+  const practiceConfig = async (ods: string): Promise<string | undefined> => {
+    if (ods !== SANDBOX_PRACTICE.odsCode) return undefined;
+    const [rules, directory] = await Promise.all([
+      readFile(path.join(examples, 'rules.json'), 'utf8'),
+      readFile(path.join(examples, 'directory.json'), 'utf8'),
+    ]);
+    return JSON.stringify({ rules: JSON.parse(rules), directory: JSON.parse(directory) });
+  };
 
   /** The origin the browser used, when it is one of the sandbox's loopback aliases. */
   const requestOrigin = (req: IncomingMessage): string => {
@@ -456,6 +472,18 @@ export function ehrHandler(options: EhrOptions): SandboxHandler {
         root: path.join(nhsukDist, 'assets', 'images'),
         fallbackToIndex: false,
       });
+    }
+    const config = /^\/config\/([A-Za-z0-9]{1,10})\.json$/.exec(p);
+    if (config) {
+      if (!get) return methodNotAllowed(res, 'GET, HEAD');
+      const json = await practiceConfig(config[1] as string);
+      if (json === undefined) {
+        plain(res, 404, `There is no configuration for the practice ${config[1]} in the sandbox.`);
+        return true;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-cache' });
+      res.end(req.method === 'HEAD' ? undefined : json);
+      return true;
     }
     for (const mount of ['/app/', '/launch/']) {
       if (p === mount.slice(0, -1) || p.startsWith(mount)) {

@@ -1,0 +1,100 @@
+/**
+ * The GP app's entry (`/app/`, built by Vite from src/app/index.html): finishes the SMART launch
+ * (completeLaunch), loads the patient's context (loadContext), then renders the App, or the launch
+ * error screen saying in plain English why the app cannot start.
+ */
+import 'nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css';
+import './styles/app.css';
+import type { Bundle } from '@medplum/fhirtypes';
+import { StrictMode } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { LocalStorageFeedbackStore } from './feedback/index.js';
+import { type AppContext, loadContext } from './load/index.js';
+import {
+  applySmartStyle,
+  classifyFailure,
+  completeLaunch,
+  isLaunchFailure,
+  type LaunchFailure,
+  LaunchFailureError,
+  loadSmartStyle,
+  type SmartSession,
+} from './smart/index.js';
+import { App, LaunchErrorScreen, type ReferralToSend, type SendResult } from './ui/index.js';
+
+function Loading() {
+  return (
+    <main className="fp-app">
+      <p role="status">Loading the record…</p>
+    </main>
+  );
+}
+
+function showFailure(root: Root, failure: LaunchFailure): void {
+  document.title = 'Fit note prompt: could not start';
+  root.render(
+    <StrictMode>
+      <LaunchErrorScreen failure={failure} onRetry={() => window.location.reload()} />
+    </StrictMode>,
+  );
+}
+
+/**
+ * Writes the referral (ServiceRequest, Consent, Task and any work Observations) to the record as one
+ * FHIR transaction. Delivery to the provider's endpoint comes with the hub.
+ */
+async function sendReferral(session: SmartSession, referral: ReferralToSend): Promise<SendResult> {
+  if (!session.canWrite) {
+    throw new Error(
+      'The clinical system did not give the app permission to add referrals to the record. Ask your practice IT lead to allow it, or refer outside the app.',
+    );
+  }
+  await session.requester.request<Bundle>(session.requester.fhirBaseUrl, {
+    method: 'POST',
+    body: JSON.stringify(referral.bundle),
+  });
+  return { status: 'requested', identifier: referral.identifier.value };
+}
+
+async function start(root: Root): Promise<void> {
+  root.render(<Loading />);
+  const session = await completeLaunch();
+  if (isLaunchFailure(session)) {
+    showFailure(root, session);
+    return;
+  }
+  const rootElement = document.documentElement;
+  void loadSmartStyle(session.tokenResponse.smart_style_url).then((vars) =>
+    applySmartStyle(vars, rootElement),
+  );
+
+  let context: AppContext;
+  try {
+    context = await loadContext(session.requester, {
+      patientId: session.tokenResponse.patient,
+      ...(session.tokenResponse.encounter ? { encounterId: session.tokenResponse.encounter } : {}),
+      ...(session.fhirUser ? { fhirUser: session.fhirUser } : {}),
+      grantedScope: session.tokenResponse.scope,
+    });
+  } catch (err) {
+    showFailure(root, err instanceof LaunchFailureError ? err.failure : classifyFailure(err, 'fhir'));
+    return;
+  }
+  const feedbackStore = new LocalStorageFeedbackStore();
+  root.render(
+    <StrictMode>
+      <App
+        context={context}
+        session={session}
+        feedbackStore={feedbackStore}
+        onSendReferral={(referral) => sendReferral(session, referral)}
+      />
+    </StrictMode>,
+  );
+}
+
+const element = document.getElementById('root');
+if (element) {
+  const root = createRoot(element);
+  start(root).catch((err: unknown) => showFailure(root, classifyFailure(err, 'fhir')));
+}
