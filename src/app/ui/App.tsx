@@ -35,7 +35,9 @@ export interface ReferralToSend {
 
 export interface AppProps {
   context: AppContext;
-  session: Pick<SmartSession, 'tokenResponse' | 'canWrite'> & { requester?: SmartSession['requester'] };
+  /** The launch: its token response, whether it may write, and (optionally) whether to show a banner. */
+  session: Pick<SmartSession, 'tokenResponse' | 'canWrite'> &
+    Partial<Pick<SmartSession, 'requester' | 'showPatientBanner'>>;
   feedbackStore: FeedbackStore;
   /** Writes the referral to the record (when allowed) and delivers it; resolves with its state. */
   onSendReferral(referral: ReferralToSend): Promise<SendResult>;
@@ -120,9 +122,9 @@ export function App(props: AppProps) {
     return result;
   };
 
-  const banner = session.tokenResponse.need_patient_banner ? (
-    <PatientBanner patient={record.patient} name={props.patientName} />
-  ) : null;
+  // SMART: the app shows its own banner unless the EHR says it already shows the patient.
+  const showBanner = session.showPatientBanner ?? session.tokenResponse.need_patient_banner !== false;
+  const banner = showBanner ? <PatientBanner patient={record.patient} name={props.patientName} /> : null;
 
   if (view.kind === 'form') {
     return (
@@ -153,8 +155,17 @@ export function App(props: AppProps) {
       <div className="fp-behind" inert={card !== undefined}>
         {banner}
         <main className="fp-main">
+          {context.config.source === 'default' && (
+            <div className="nhsuk-inset-text fp-inset">
+              <span className="nhsuk-u-visually-hidden">Information: </span>
+              <p>
+                The practice’s own prompt settings could not be read, so the national defaults are in use.
+                {context.config.problem ? ` ${context.config.problem}` : ''}
+              </p>
+            </div>
+          )}
           <PatientPanel
-            record={record}
+            record={{ ...record, problems: [...record.problems, ...context.problems] }}
             episode={episode}
             directory={providers}
             onRefer={() => setView({ kind: 'form' })}

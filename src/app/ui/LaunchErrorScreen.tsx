@@ -1,6 +1,6 @@
 /**
  * One screen per launch failure: a plain-English title, what happened, and what to do next. The
- * technical detail is kept behind a "Technical details" reveal for IT support.
+ * launch's own detail (plain English, from src/app/smart) is behind a "More detail" reveal.
  */
 import { useEffect, useRef } from 'react';
 import type { LaunchFailure, LaunchFailureKind } from './types.js';
@@ -101,7 +101,7 @@ export function LaunchErrorScreen({ failure, onRetry }: LaunchErrorScreenProps) 
       {failure.detail && (
         <details className="nhsuk-details fp-details">
           <summary className="nhsuk-details__summary">
-            <span className="nhsuk-details__summary-text">Technical details</span>
+            <span className="nhsuk-details__summary-text">More detail</span>
           </summary>
           <div className="nhsuk-details__text">
             <p className="fp-detail-text">{failure.detail}</p>

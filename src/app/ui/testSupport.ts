@@ -45,8 +45,10 @@ export function sampleContext(key: string): AppContext {
     patientId: record.patient.id,
     user: { reference: 'Practitioner/gp-1', display: 'Dr Test Practitioner' },
     practice: { odsCode: 'Y12345', name: 'Test Valley Surgery' },
-    config: { rules: sampleRules(), directory: sampleDirectory() },
+    config: { rules: sampleRules(), directory: sampleDirectory(), source: 'practice' },
     roundTrips: 1,
+    requests: 1,
+    problems: [],
   };
 }
 

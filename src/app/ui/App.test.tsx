@@ -1,0 +1,132 @@
+/** @jest-environment jsdom */
+import type { ServiceRequest } from '@medplum/fhirtypes';
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { ID_SYSTEM } from '../../domain/codes.js';
+import { MemoryFeedbackStore, patientKeyOf } from '../feedback/store.js';
+import { App, type AppProps } from './App.js';
+import { sampleContext, TODAY } from './testSupport.js';
+
+const NOW = new Date('2026-11-21T10:30:00.000Z');
+
+function renderApp(key: string, overrides: Partial<AppProps> = {}) {
+  const context = overrides.context ?? sampleContext(key);
+  const feedbackStore = overrides.feedbackStore ?? new MemoryFeedbackStore();
+  const onSendReferral = jest.fn<
+    ReturnType<AppProps['onSendReferral']>,
+    Parameters<AppProps['onSendReferral']>
+  >(async ({ identifier }) => ({ status: 'requested', identifier: identifier.value }));
+  const utils = render(
+    <App
+      context={context}
+      session={{
+        tokenResponse: { patient: context.patientId, scope: 'launch', need_patient_banner: false },
+        canWrite: true,
+      }}
+      feedbackStore={feedbackStore}
+      onSendReferral={onSendReferral}
+      today={TODAY}
+      now={() => NOW}
+      {...overrides}
+    />,
+  );
+  return { ...utils, context, feedbackStore, onSendReferral };
+}
+
+afterEach(cleanup);
+
+describe('App', () => {
+  it('prompts for Peter; a declined prompt is recorded and does not return', async () => {
+    const { feedbackStore, context, unmount } = renderApp('peter');
+    const dialog = screen.getByRole('dialog');
+    expect(dialog.textContent).toContain('Off work 4 weeks');
+    // The panel behind the dialog is inert while it is open.
+    expect(document.querySelector('.fp-behind')?.hasAttribute('inert')).toBe(true);
+    fireEvent.click(screen.getByRole('button', { name: 'Not appropriate' }));
+    fireEvent.click(screen.getByRole('radio', { name: 'Patient declined' }));
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Record reason' }));
+      await new Promise((r) => setTimeout(r, 0));
+    });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Work and health' }));
+    const key = patientKeyOf(context.record.patient);
+    expect(feedbackStore.list(key)).toEqual([
+      expect.objectContaining({ outcome: 'overridden', overrideReason: expect.anything() }),
+    ]);
+    unmount();
+    renderApp('peter', { feedbackStore });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Refer' })).toBeTruthy();
+  });
+
+  it('Refer now opens the form with the prompt’s provider; Send hands over the referral Bundle', async () => {
+    const { onSendReferral } = renderApp('peter');
+    fireEvent.click(screen.getByRole('button', { name: 'Refer now' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(
+      (screen.getByRole('radio', { name: 'Northfield Work Coach Service' }) as HTMLInputElement).checked,
+    ).toBe(true);
+    fireEvent.change(screen.getByLabelText('Phone'), { target: { value: '07700 900123' } });
+    fireEvent.click(screen.getByRole('checkbox', { name: /agrees to this referral/ }));
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Send referral' }));
+    });
+    expect(onSendReferral).toHaveBeenCalledTimes(1);
+    const sent = onSendReferral.mock.calls[0]?.[0];
+    expect(sent?.provider.id).toBe('work-coach-service');
+    const request = sent?.bundle.entry?.[0]?.resource as ServiceRequest;
+    expect(request.resourceType).toBe('ServiceRequest');
+    expect(request.identifier?.[0]).toEqual({ system: ID_SYSTEM.referral, value: sent?.identifier.value });
+    expect(request.subject?.identifier?.value).toBe('9990000042');
+    expect(request.reasonReference?.map((r) => r.reference)).toEqual([
+      'Observation/peter-fitnote-1',
+      'Observation/peter-fitnote-2',
+    ]);
+    expect(request.authoredOn).toBe(NOW.toISOString());
+    expect(
+      screen.getByRole('heading', { name: 'Referral sent to Northfield Work Coach Service' }),
+    ).toBeTruthy();
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Back to the patient' }));
+    });
+    // The prompt was accepted and the referral is live: no prompt, the panel with Refer.
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Refer' })).toBeTruthy();
+  });
+
+  it('with no prompt shows the panel, and Refer opens the form', () => {
+    renderApp('no-notes');
+    expect(screen.queryByRole('dialog')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Refer' }));
+    expect(screen.getByRole('heading', { name: 'Refer to a work and health provider' })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.getByRole('heading', { name: 'Work and health' })).toBeTruthy();
+  });
+
+  it.each([
+    [{ need_patient_banner: false }, undefined, false],
+    [{ need_patient_banner: true }, undefined, true],
+    [{}, undefined, true],
+    [{ need_patient_banner: true }, false, false],
+  ])('token %j, showPatientBanner %s: banner shown = %s', (token, showPatientBanner, shown) => {
+    const context = sampleContext('no-notes');
+    renderApp('no-notes', {
+      session: {
+        tokenResponse: { patient: context.patientId, scope: 'launch', ...token },
+        canWrite: false,
+        ...(showPatientBanner === undefined ? {} : { showPatientBanner }),
+      },
+    });
+    expect(screen.queryByRole('region', { name: 'Patient' }) !== null).toBe(shown);
+  });
+
+  it('says when the practice settings fell back to the defaults, and lists loading problems', () => {
+    const context = sampleContext('no-notes');
+    context.config.source = 'default';
+    context.config.problem = 'The settings file was not JSON.';
+    context.problems = ['The practice Organization could not be read.'];
+    renderApp('no-notes', { context });
+    expect(screen.getByText(/national defaults are in use\. The settings file was not JSON\./)).toBeTruthy();
+    expect(screen.getByText('The practice Organization could not be read.')).toBeTruthy();
+  });
+});

@@ -1,0 +1,216 @@
+/** @jest-environment jsdom */
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import type { Provider } from '../../domain/directory.js';
+import { currentEpisode, episodesOf } from '../../domain/episodes.js';
+import type { PatientFacts } from '../../domain/patient.js';
+import type { ReferralForm as DomainReferralForm } from '../../domain/referral.js';
+import { ReferralForm, type SendResult } from './ReferralForm.js';
+import { deferred, sampleContext, TODAY } from './testSupport.js';
+
+const NOW = new Date('2026-11-21T10:30:00.000Z');
+
+function setup(
+  key = 'peter',
+  onSend: (form: DomainReferralForm, provider: Provider) => Promise<SendResult> = async () => ({
+    status: 'requested',
+    identifier: 'abc-123',
+  }),
+  patch: Partial<PatientFacts> = {},
+) {
+  const context = sampleContext(key);
+  const patient = { ...context.record.patient, ...patch };
+  const episode = currentEpisode(episodesOf(context.record.notes, { today: TODAY }));
+  const send = jest.fn(onSend);
+  const onClose = jest.fn();
+  render(
+    <ReferralForm
+      patient={patient}
+      episode={episode}
+      providers={context.config.directory.providers}
+      today={TODAY}
+      onSend={send}
+      onClose={onClose}
+      now={() => NOW}
+    />,
+  );
+  return { send, onClose, context };
+}
+
+const checkbox = (name: string | RegExp) => screen.getByRole('checkbox', { name }) as HTMLInputElement;
+const radio = (name: string | RegExp) => screen.getByRole('radio', { name }) as HTMLInputElement;
+
+function fillAndConsent() {
+  fireEvent.change(screen.getByLabelText('Phone'), { target: { value: '07700 900123' } });
+  fireEvent.click(checkbox('The patient agrees to this referral and to this sharing'));
+}
+
+afterEach(cleanup);
+
+describe('ReferralForm prefill for Peter', () => {
+  it('ranks the eligible providers first and preselects the shortest wait, with only its services', () => {
+    setup();
+    const radios = screen
+      .getAllByRole('radio')
+      .filter((r) => (r as HTMLInputElement).name === 'provider') as HTMLInputElement[];
+    // Peter (employed, LS9, employer of 600 without OH, depression and anxiety): work coach (7 days),
+    // case management (12 days) and debt advice (5 days) are eligible.
+    expect(radios.map((r) => r.labels?.[0]?.textContent)).toEqual([
+      'Greenhill Money and Benefits Advice',
+      'Northfield Work Coach Service',
+      'Pennine Work and Wellbeing Case Management',
+    ]);
+    expect(radios[0]?.checked).toBe(true);
+    expect(checkbox('Debt and benefits advice').checked).toBe(true);
+    // Choosing another provider shows only its services, with the first one ticked.
+    fireEvent.click(radio('Pennine Work and Wellbeing Case Management'));
+    expect(screen.queryByRole('checkbox', { name: 'Debt and benefits advice' })).toBeNull();
+    expect(checkbox('Case management').checked).toBe(true);
+    expect(checkbox('Workplace mediation').checked).toBe(false);
+    expect(checkbox('Psychological therapy').checked).toBe(false);
+    expect(radio('Video')).toBeTruthy();
+  });
+
+  it('shows each ineligible provider with its reasons, not as a choice', () => {
+    setup();
+    const list = document.querySelector('.fp-ineligible') as HTMLElement;
+    const item = (id: string) => list.querySelector(`[data-provider="${id}"]`) as HTMLElement;
+    expect(item('local-oh-service').textContent).toContain('Only for employers with fewer than 250 staff');
+    expect(item('msk-physio-fast-track').textContent).toContain('For musculoskeletal conditions only');
+    expect(item('talking-therapies-employment').textContent).toContain('Not taking referrals: paused');
+    for (const name of [
+      'Aireside Occupational Health Service',
+      'Riverbank MSK Physiotherapy Fast Track',
+      'Calder Talking Therapies Employment Advisers',
+    ])
+      expect(screen.queryByRole('radio', { name })).toBeNull();
+    expect(within(list).queryAllByRole('radio')).toHaveLength(0);
+  });
+
+  it('prefills the reason, work, sharing, interpreter and leaves consent unticked', () => {
+    setup();
+    expect((screen.getByLabelText('Reason for referral') as HTMLTextAreaElement).value).toBe(
+      'Depression and Anxiety',
+    );
+    expect(checkbox('Use general wording instead of the diagnosis').checked).toBe(false);
+    expect(
+      screen.getByText(/Employed, Call-centre adviser at Example Contact Centre Ltd \(from the record\)/),
+    ).toBeTruthy();
+    expect(checkbox('Needs an interpreter').checked).toBe(false);
+    expect(checkbox(/agrees to this referral/).checked).toBe(false);
+    expect(checkbox('Ask the provider to talk to the patient’s employer').checked).toBe(false);
+    // The consent sentence says what goes to whom, and follows the choices.
+    expect(
+      screen.getByText(/will receive: your contact details.*Your employer will receive: nothing\./),
+    ).toBeTruthy();
+    fireEvent.click(checkbox('Ask the provider to talk to the patient’s employer'));
+    const employer = document.getElementById('rf-employer-conditional') as HTMLElement;
+    const employerBox = (name: string) =>
+      within(employer).getByRole('checkbox', { name }) as HTMLInputElement;
+    expect(employerBox('Diagnosis').checked).toBe(false);
+    expect(employerBox('Relevant clinical notes').checked).toBe(false);
+    expect(employerBox('Fit note dates').checked).toBe(true);
+    expect(
+      screen.getByText(
+        /Your employer will receive: the dates of your fit notes and the advice on your fit notes about work you could do\./,
+      ),
+    ).toBeTruthy();
+  });
+
+  it('uses the general wording when asked, and the interpreter language from the record', () => {
+    setup('self-employed');
+    expect(checkbox('Needs an interpreter').checked).toBe(true);
+    expect((screen.getByLabelText('Language') as HTMLInputElement).value).toBe('Polish');
+    fireEvent.click(checkbox('Use general wording instead of the diagnosis'));
+    expect((screen.getByLabelText('Reason for referral') as HTMLTextAreaElement).value).toBe(
+      'Work and health support while off work',
+    );
+  });
+
+  it('asks two quick questions when employment is not recorded', () => {
+    setup('peter', undefined, { employmentStatus: 'unknown', occupation: undefined });
+    const status = screen.getByLabelText('Employment status') as HTMLSelectElement;
+    expect(status.value).toBe('unknown');
+    expect((screen.getByLabelText('Occupation (optional)') as HTMLInputElement).value).toBe('');
+  });
+});
+
+describe('ReferralForm sending', () => {
+  it('needs consent: an error summary links to the consent box and nothing is sent', () => {
+    const { send } = setup();
+    fireEvent.change(screen.getByLabelText('Phone'), { target: { value: '07700 900123' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send referral' }));
+    expect(send).not.toHaveBeenCalled();
+    const summary = screen.getByRole('alert');
+    expect(within(summary).getByRole('heading', { name: 'There is a problem' })).toBeTruthy();
+    const link = within(summary).getByRole('link', { name: /consent is needed/ }) as HTMLAnchorElement;
+    expect(link.getAttribute('href')).toBe('#rf-consent');
+    expect(document.activeElement).toBe(summary);
+  });
+
+  it('links every problem to its field (phone for a phone preference, diagnosis not shared)', () => {
+    const { send } = setup();
+    fireEvent.click(checkbox('Diagnosis'));
+    fireEvent.click(checkbox(/agrees to this referral/));
+    fireEvent.click(screen.getByRole('button', { name: 'Send referral' }));
+    expect(send).not.toHaveBeenCalled();
+    const links = within(screen.getByRole('alert')).getAllByRole('link') as HTMLAnchorElement[];
+    expect(links.map((l) => l.getAttribute('href'))).toEqual(['#rf-general-wording', '#rf-phone']);
+    expect(links[1]?.textContent).toBe('The patient prefers phone calls: add a phone number.');
+    for (const l of links) expect(document.querySelector(l.getAttribute('href') as string)).not.toBeNull();
+  });
+
+  it('sends once however often Send is pressed, shows progress, then the status', async () => {
+    const pending = deferred<SendResult>();
+    const { send } = setup('peter', () => pending.promise);
+    fillAndConsent();
+    const button = screen.getByRole('button', { name: 'Send referral' });
+    fireEvent.click(button);
+    fireEvent.click(button);
+    fireEvent.submit(button.closest('form') as HTMLFormElement);
+    expect(send).toHaveBeenCalledTimes(1);
+    expect((screen.getByRole('button', { name: 'Sending…' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByRole('status').textContent).toBe('Sending the referral…');
+    const [form, provider] = send.mock.calls[0] as [DomainReferralForm, Provider];
+    expect(provider.id).toBe('debt-benefits-advice');
+    expect(form.consent).toEqual({ given: true, recordedAt: NOW.toISOString() });
+    expect(form.contact).toEqual({ phone: '07700 900123', preferredMethod: 'phone' });
+    expect(form.employment).toMatchObject({
+      status: 'employed',
+      occupation: 'Call-centre adviser',
+      recordedInRecord: true,
+    });
+    await act(async () => pending.resolve({ status: 'requested', identifier: 'ref-1' }));
+    expect(
+      screen.getByRole('heading', { name: 'Referral sent to Greenhill Money and Benefits Advice' }),
+    ).toBeTruthy();
+    expect(screen.getByText('Sent')).toBeTruthy();
+    expect(screen.getByText('Reference: ref-1')).toBeTruthy();
+  });
+
+  it('keeps what was typed when sending fails, says what to do, and can send again', async () => {
+    const { send } = setup('peter', async () => {
+      throw new Error('The clinical system did not answer.');
+    });
+    fillAndConsent();
+    fireEvent.change(screen.getByLabelText('Anything else the provider should know (optional)'), {
+      target: { value: 'Prefers mornings' },
+    });
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Send referral' }));
+    });
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toContain('The referral was not sent');
+    expect(alert.textContent).toContain('The clinical system did not answer.');
+    expect(alert.textContent).toContain('will not create a second referral');
+    expect((screen.getByLabelText('Phone') as HTMLInputElement).value).toBe('07700 900123');
+    expect(
+      (screen.getByLabelText('Anything else the provider should know (optional)') as HTMLTextAreaElement)
+        .value,
+    ).toBe('Prefers mornings');
+    expect(checkbox(/agrees to this referral/).checked).toBe(true);
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Send referral' }));
+    });
+    expect(send).toHaveBeenCalledTimes(2);
+  });
+});
