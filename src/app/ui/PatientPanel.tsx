@@ -35,11 +35,11 @@ export function PatientPanel({ record, episode, directory = [], onRefer, heading
 
   return (
     <section className="fp-panel" aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`} ref={headingRef} tabIndex={-1} className="nhsuk-heading-s">
+      <h1 id={`${id}-title`} ref={headingRef} tabIndex={-1} className="nhsuk-heading-s">
         Work and health
-      </h2>
+      </h1>
 
-      <h3 className="nhsuk-heading-xs fp-subheading">Current absence</h3>
+      <h2 className="nhsuk-heading-xs fp-subheading">Current absence</h2>
       {episode ? (
         <dl className="nhsuk-summary-list fp-summary-list">
           <div className="nhsuk-summary-list__row">
@@ -83,7 +83,7 @@ export function PatientPanel({ record, episode, directory = [], onRefer, heading
         <p>No current absence: there is no fit note covering today or the last 7 days.</p>
       )}
 
-      <h3 className="nhsuk-heading-xs fp-subheading">Referrals</h3>
+      <h2 className="nhsuk-heading-xs fp-subheading">Referrals</h2>
       {referrals.length === 0 ? (
         <p>No work and health referrals in the record.</p>
       ) : (
@@ -107,10 +107,10 @@ export function PatientPanel({ record, episode, directory = [], onRefer, heading
 
       {(record.unreadable.length > 0 || record.problems.length > 0) && (
         <div className="nhsuk-warning-callout fp-callout">
-          <h3 className="nhsuk-warning-callout__label">
+          <h2 className="nhsuk-warning-callout__label">
             <span className="nhsuk-u-visually-hidden">Important: </span>
             Check the record
-          </h3>
+          </h2>
           {record.unreadable.length > 0 && (
             <>
               <p>

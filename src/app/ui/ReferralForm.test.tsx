@@ -47,7 +47,7 @@ function fillAndConsent() {
 afterEach(cleanup);
 
 describe('ReferralForm prefill for Peter', () => {
-  it('ranks the eligible providers first and preselects the shortest wait, with only its services', () => {
+  it('ranks the eligible providers first, preselects one for the condition, and shows only its services', () => {
     setup();
     const radios = screen
       .getAllByRole('radio')
@@ -59,11 +59,16 @@ describe('ReferralForm prefill for Peter', () => {
       'Northfield Work Coach Service',
       'Pennine Work and Wellbeing Case Management',
     ]);
-    expect(radios[0]?.checked).toBe(true);
-    expect(checkbox('Debt and benefits advice').checked).toBe(true);
-    // Choosing another provider shows only its services, with the first one ticked.
-    fireEvent.click(radio('Pennine Work and Wellbeing Case Management'));
+    // Preselected: the first that specialises in his condition groups (mental health).
+    expect(radios.map((r) => r.checked)).toEqual([false, false, true]);
+    expect(checkbox('Case management').checked).toBe(true);
     expect(screen.queryByRole('checkbox', { name: 'Debt and benefits advice' })).toBeNull();
+    // Choosing another provider shows only its services, with the first one ticked.
+    fireEvent.click(radio('Greenhill Money and Benefits Advice'));
+    expect(checkbox('Debt and benefits advice').checked).toBe(true);
+    expect(screen.queryByRole('checkbox', { name: 'Case management' })).toBeNull();
+    expect(radio('Face to face')).toBeTruthy();
+    fireEvent.click(radio('Pennine Work and Wellbeing Case Management'));
     expect(checkbox('Case management').checked).toBe(true);
     expect(checkbox('Workplace mediation').checked).toBe(false);
     expect(checkbox('Psychological therapy').checked).toBe(false);
@@ -171,7 +176,7 @@ describe('ReferralForm sending', () => {
     expect((screen.getByRole('button', { name: 'Sending…' }) as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByRole('status').textContent).toBe('Sending the referral…');
     const [form, provider] = send.mock.calls[0] as [DomainReferralForm, Provider];
-    expect(provider.id).toBe('debt-benefits-advice');
+    expect(provider.id).toBe('case-managed-support');
     expect(form.consent).toEqual({ given: true, recordedAt: NOW.toISOString() });
     expect(form.contact).toEqual({ phone: '07700 900123', preferredMethod: 'phone' });
     expect(form.employment).toMatchObject({
@@ -181,7 +186,7 @@ describe('ReferralForm sending', () => {
     });
     await act(async () => pending.resolve({ status: 'requested', identifier: 'ref-1' }));
     expect(
-      screen.getByRole('heading', { name: 'Referral sent to Greenhill Money and Benefits Advice' }),
+      screen.getByRole('heading', { name: 'Referral sent to Pennine Work and Wellbeing Case Management' }),
     ).toBeTruthy();
     expect(screen.getByText('Sent')).toBeTruthy();
     expect(screen.getByText('Reference: ref-1')).toBeTruthy();

@@ -193,9 +193,9 @@ export function ReferralForm(props: ReferralFormProps) {
     return (
       <section className="fp-referral-done">
         <div className="nhsuk-panel fp-confirmation">
-          <h2 ref={doneRef} tabIndex={-1} className="nhsuk-panel__title nhsuk-heading-s">
+          <h1 ref={doneRef} tabIndex={-1} className="nhsuk-panel__title nhsuk-heading-s">
             Referral sent to {send.provider.name}
-          </h2>
+          </h1>
           <div className="nhsuk-panel__body">
             <p>
               Status:{' '}
@@ -239,7 +239,7 @@ export function ReferralForm(props: ReferralFormProps) {
         </div>
       )}
 
-      <h2 className="nhsuk-heading-s">Refer to a work and health provider</h2>
+      <h1 className="nhsuk-heading-s">Refer to a work and health provider</h1>
 
       {/* Provider */}
       <Group error={errorFor('provider')}>

@@ -132,7 +132,11 @@ export interface PrefillInput {
 
 export function initialFormState({ patient, episode, ranked, initialProviderId }: PrefillInput): FormState {
   const eligible = ranked.filter((r) => r.result.eligible).map((r) => r.provider);
-  const provider = eligible.find((p) => p.id === initialProviderId) ?? eligible[0];
+  // Without a provider from the prompt: the first (shortest wait) of those that specialise in the
+  // patient's condition groups, else the first eligible.
+  const groups = episodeGroups(episode);
+  const specialised = eligible.find((p) => p.eligibility.conditionGroups?.some((g) => groups.includes(g)));
+  const provider = eligible.find((p) => p.id === initialProviderId) ?? specialised ?? eligible[0];
   const conditions = episode?.conditions ?? [];
   const reasonText = conditions.map(conditionName).join(' and ');
   const base = fitToProvider(
