@@ -74,6 +74,7 @@ export function layout(options: { title: string; user?: string; body: string }):
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${e(options.title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/nhsuk.css">
 <style>${STYLE}</style>
 </head>
