@@ -93,6 +93,9 @@ describe('ReferralForm prefill for Peter', () => {
 
   it('prefills the reason, work, sharing, interpreter and leaves consent unticked', () => {
     setup();
+    expect(document.activeElement).toBe(
+      screen.getByRole('heading', { name: 'Refer to a work and health provider' }),
+    );
     expect((screen.getByLabelText('Reason for referral') as HTMLTextAreaElement).value).toBe(
       'Depression and Anxiety',
     );

@@ -135,6 +135,9 @@ export function ReferralForm(props: ReferralFormProps) {
   const failureRef = useRef<HTMLDivElement>(null);
   const doneRef = useRef<HTMLHeadingElement>(null);
   const focusSummary = useRef(false);
+  const titleRef = useRef<HTMLHeadingElement>(null);
+  // The button that opened the form has gone: start keyboard and screen-reader users at the title.
+  useEffect(() => titleRef.current?.focus(), []);
 
   const provider = providers.find((p) => p.id === state.providerId);
   const update = (patch: Partial<FormState>) => setState((s) => ({ ...s, ...patch }));
@@ -239,7 +242,9 @@ export function ReferralForm(props: ReferralFormProps) {
         </div>
       )}
 
-      <h1 className="nhsuk-heading-s">Refer to a work and health provider</h1>
+      <h1 ref={titleRef} tabIndex={-1} className="nhsuk-heading-s">
+        Refer to a work and health provider
+      </h1>
 
       {/* Provider */}
       <Group error={errorFor('provider')}>
