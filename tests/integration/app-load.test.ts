@@ -241,7 +241,7 @@ describe('loader failures against the sandbox', () => {
     expect(failure.kind).toBe('fhir-unreachable');
   });
 
-  it('without a practice configuration the shipped defaults apply, and the reason is reported', async () => {
+  it('with the default config URL, the sandbox serves the practice’s rules and directory', async () => {
     const token = await launchToken(sandbox, 'peter');
     const requester = fetchRequester({ fhirBaseUrl: sandbox.fhirBaseUrl, accessToken: token.access_token });
     const context = await loadContext(requester, {
@@ -249,10 +249,23 @@ describe('loader failures against the sandbox', () => {
       fhirUser: 'Practitioner/gp-1',
       config: { baseUrl: `${sandbox.url}/app/` },
     });
+    expect(context.config.source).toBe('practice');
+    expect(context.config.directory.providers.length).toBeGreaterThan(0);
+    expect(context.problems).toEqual([]);
+  });
+
+  it('without a practice configuration the shipped defaults apply, and the reason is reported', async () => {
+    const token = await launchToken(sandbox, 'peter');
+    const requester = fetchRequester({ fhirBaseUrl: sandbox.fhirBaseUrl, accessToken: token.access_token });
+    const context = await loadContext(requester, {
+      patientId: 'peter',
+      fhirUser: 'Practitioner/gp-1',
+      config: { baseUrl: `${sandbox.url}/app/`, configUrl: '/config/{ods}-missing.json' },
+    });
     expect(context.config.source).toBe('default');
     expect(context.config.directory.providers).toEqual([]);
     expect(context.config.rules.rules.length).toBeGreaterThan(0);
-    expect(context.problems.join(' ')).toMatch(/national default prompt rules/);
+    expect(context.problems.join(' ')).toMatch(/have not been set up.*national default prompt rules/);
     expect(context.record.notes).toHaveLength(2);
   });
 });
