@@ -26,6 +26,10 @@ import {
   SandboxRepository,
 } from './fhirServer.js';
 
+// The first $graphql request builds Medplum's GraphQL schema from every definition: seconds on a busy
+// two-core machine, longer than jest's 5 s default.
+jest.setTimeout(20_000);
+
 const TODAY = '2026-11-21';
 const GOOD_TOKEN = 'good-token';
 const EXPIRED_TOKEN = 'expired-token';
