@@ -47,7 +47,7 @@ function daysInMonth(year: number, month: number): number {
 }
 
 /** Day number of the `YYYY-MM-DD` at the start of text, or undefined when it is not a real date. */
-function datePrefix(text: string): DayNumber | undefined {
+export function datePrefix(text: string): DayNumber | undefined {
   if (text.length < 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
   // Each digit as 0..9; any other character is negative or above 9, and so above 9 unsigned.
   const y0 = text.charCodeAt(0) - 48;

@@ -30,7 +30,7 @@ import {
   NHS_NUMBER_SYSTEM,
   SNOMED,
 } from '../domain/codes.js';
-import { bstBounds, type DayNumber, formatDay } from '../domain/dates.js';
+import { bstBounds, type DayNumber, datePrefix, formatDay } from '../domain/dates.js';
 import type { FitNote, FitNoteCondition, Fitness } from '../domain/fitnote.js';
 import type { PatientFacts } from '../domain/patient.js';
 import {
@@ -70,8 +70,6 @@ function twoDigits(text: string, at: number): number {
 }
 
 /** Days before each month in a common year (index 1 = January). */
-const DAYS_BEFORE_MONTH = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
-const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** British Summer Time bounds (minutes since the epoch, UTC) by year, filled as years are met. */
 const BST_FIRST_YEAR = 1800;
@@ -96,8 +94,8 @@ function isSummerTime(year: number, utcMinutes: number): boolean {
 }
 
 /**
- * londonDay for the forms it reads (`YYYY-MM-DD`, `YYYY-MM-DDThh:mm[:ss[.f…]][Z|±hh:mm]`, years 1 to
- * 9999), from character codes. NaN for anything else, including invalid or partial dates: those are
+ * londonDay for the forms it reads (`YYYY-MM-DD`, `YYYY-MM-DDThh:mm[:ss[.f…]][Z|±hh:mm]`), from
+ * character codes (the date part through the domain's datePrefix). NaN for anything else, including invalid or partial dates: those are
  * left to the thorough reader, which says what is wrong with them.
  *
  * The BST bounds are taken for the year as written rather than the UTC year: the two differ only
@@ -105,35 +103,8 @@ function isSummerTime(year: number, utcMinutes: number): boolean {
  */
 export function fastLondonDay(text: string): DayNumber {
   const length = text.length;
-  if (length < 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return Number.NaN;
-  const y0 = text.charCodeAt(0) - 48;
-  const y1 = text.charCodeAt(1) - 48;
-  const y2 = text.charCodeAt(2) - 48;
-  const y3 = text.charCodeAt(3) - 48;
-  const m0 = text.charCodeAt(5) - 48;
-  const m1 = text.charCodeAt(6) - 48;
-  const d0 = text.charCodeAt(8) - 48;
-  const d1 = text.charCodeAt(9) - 48;
-  // Each is a digit when, taken as unsigned, it is at most 9.
-  if (y0 >>> 0 > 9 || y1 >>> 0 > 9 || y2 >>> 0 > 9 || y3 >>> 0 > 9) return Number.NaN;
-  if (m0 >>> 0 > 9 || m1 >>> 0 > 9 || d0 >>> 0 > 9 || d1 >>> 0 > 9) return Number.NaN;
-  const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
-  const month = m0 * 10 + m1;
-  const dayOfMonth = d0 * 10 + d1;
-  if (year === 0 || month < 1 || month > 12 || dayOfMonth < 1) return Number.NaN;
-  const leap = (year & 3) === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (dayOfMonth > (DAYS_IN_MONTH[month] as number) + (month === 2 && leap ? 1 : 0)) return Number.NaN;
-  const before = year - 1;
-  const date =
-    365 * (year - 1970) +
-    ((before / 4) | 0) -
-    ((before / 100) | 0) +
-    ((before / 400) | 0) -
-    477 +
-    (DAYS_BEFORE_MONTH[month] as number) +
-    (month > 2 && leap ? 1 : 0) +
-    dayOfMonth -
-    1;
+  const date = datePrefix(text);
+  if (date === undefined) return Number.NaN;
   if (length === 10) return date;
   if (length < 16 || text.charCodeAt(10) !== 84 || text.charCodeAt(13) !== 58) return Number.NaN;
   const hour = twoDigits(text, 11);
@@ -162,6 +133,12 @@ export function fastLondonDay(text: string): DayNumber {
     offset = (sign === 45 ? -1 : 1) * (hours * 60 + minutes);
   } else return Number.NaN;
   const utcMinutes = date * 1440 + hour * 60 + minute - offset;
+  const year =
+    (text.charCodeAt(0) - 48) * 1000 +
+    (text.charCodeAt(1) - 48) * 100 +
+    (text.charCodeAt(2) - 48) * 10 +
+    text.charCodeAt(3) -
+    48;
   const londonMinutes = utcMinutes + (isSummerTime(year, utcMinutes) ? 60 : 0);
   return Math.floor(londonMinutes / 1440);
 }
