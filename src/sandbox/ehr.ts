@@ -40,7 +40,14 @@ import {
   patientListPage,
   recordPage,
 } from './ehrPages.js';
-import { buildFirstPage, contentTypeFor, nhsukCss, resolveStaticPath, serveMount } from './ehrStatic.js';
+import {
+  buildFirstPage,
+  contentTypeFor,
+  nhsukCss,
+  plain,
+  resolveStaticPath,
+  serveMount,
+} from './ehrStatic.js';
 import type { SandboxFhirServer, SandboxHandler } from './fhirServer.js';
 import { createLaunch, loopbackAliases } from './smartAuth.js';
 import { SANDBOX_CLINICIANS, SANDBOX_PRACTICE } from './vignettes.js';
@@ -197,20 +204,6 @@ function workText(facts: ReturnType<typeof readRecord>['patient']): string | und
 function sendPage(req: IncomingMessage, res: ServerResponse, status: number, html: string): void {
   res.writeHead(status, PAGE_HEADERS);
   res.end(req.method === 'HEAD' ? undefined : html);
-}
-
-function plain(
-  res: ServerResponse,
-  status: number,
-  message: string,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, {
-    'Content-Type': 'text/plain; charset=utf-8',
-    'Cache-Control': 'no-store',
-    ...headers,
-  });
-  res.end(`${message}\n`);
 }
 
 /** The EHR's handler for the sandbox server's chain (answers the paths listed above, passes on others). */

@@ -59,7 +59,8 @@ export function contentTypeFor(file: string): string {
   return CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
 }
 
-function plain(
+/** A plain-text answer that is never cached. */
+export function plain(
   res: ServerResponse,
   status: number,
   message: string,
