@@ -207,7 +207,7 @@ export function ReferralForm(props: ReferralFormProps) {
             <p className="fp-identifier">Reference: {send.result.identifier}</p>
           </div>
         </div>
-        <p>The provider will contact the patient. The referral’s progress shows on the patient panel.</p>
+        <p>The referral is saved in the patient’s record. Its progress shows on the patient panel as the provider answers.</p>
         <button type="button" className="nhsuk-button nhsuk-button--small" onClick={props.onClose}>
           Back to the patient
         </button>
