@@ -207,7 +207,10 @@ export function ReferralForm(props: ReferralFormProps) {
             <p className="fp-identifier">Reference: {send.result.identifier}</p>
           </div>
         </div>
-        <p>The referral is saved in the patient’s record. Its progress shows on the patient panel as the provider answers.</p>
+        <p>
+          The referral is saved in the patient’s record. Its progress shows on the patient panel as the
+          provider answers.
+        </p>
         <button type="button" className="nhsuk-button nhsuk-button--small" onClick={props.onClose}>
           Back to the patient
         </button>
