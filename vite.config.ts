@@ -33,6 +33,9 @@ export default defineConfig({
   base: '/',
   publicDir: false,
   esbuild: { jsx: 'automatic' },
+  // fhirclient's "pure" browser build: no fetch/AbortController polyfills (every browser the app
+  // supports has both), which keeps cross-fetch and its polyfills out of the bundle.
+  define: { FHIRCLIENT_PURE: 'true' },
   plugins: [pageOutputPaths()],
   build: {
     outDir: 'dist/web',
