@@ -16,6 +16,7 @@ import { parseRules, type RulesFile } from '../../src/domain/rules.js';
 import { type SimulationPatient, simulate } from '../../src/domain/simulate.js';
 import { readRecord } from '../../src/fhir/record.js';
 import { syntheticPopulation } from '../../src/sandbox/synthetic.js';
+import { browserFigures } from './browser.js';
 import { compileRules, evaluateWithFhirPath } from './fhirpathPeer.js';
 
 const TODAY = '2026-11-21';
@@ -168,7 +169,10 @@ async function main(): Promise<void> {
   console.log(
     `${''.padEnd(58)} ${`${agree}/${subset.length} patients`.padStart(16)}   with the same prompts both ways`,
   );
-  console.log(`\n(cards raised in the throughput run: ${fmt(cards)})`);
+  console.log(`\n(cards raised in the throughput run: ${fmt(cards)})\n`);
+
+  // 4. The GP app in Chromium against the sandbox (issue 3's figures).
+  await browserFigures(line);
 }
 
 await main();

@@ -1,0 +1,164 @@
+/**
+ * The GP app's launch figures, measured in Debian's Chromium against the sandbox with 50 ms of
+ * latency injected on every FHIR request: sequential round trips from the token to the prompt,
+ * time from the token response to the prompt on screen, the same load done by the naive loader (one
+ * resource type after another, timed in Node with the same token), and the gzipped size of the
+ * JavaScript the app page loads first. Needs `npm run build:web` (npm run bench does it).
+ */
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { loadContext, loadContextNaive } from '../../src/app/load/index.js';
+import { fetchRequester } from '../../src/app/smart/index.js';
+import { startSandbox } from '../../src/sandbox/server.js';
+import { createLaunch } from '../../src/sandbox/smartAuth.js';
+
+interface Timing {
+  url: string;
+  start: number;
+  end: number;
+}
+
+interface PageFigures {
+  tokenAt: number;
+  promptAt: number;
+  requests: Timing[];
+  token: { access_token: string; patient: string; scope: string };
+}
+
+/** Runs in the page before the app: times every fetch and notes when the prompt dialog appears. */
+function instrument(): void {
+  const bench = { requests: [] as Timing[], tokenAt: 0, promptAt: 0, token: undefined as unknown };
+  (window as unknown as { __bench: typeof bench }).__bench = bench;
+  const original = window.fetch.bind(window);
+  window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const start = performance.now();
+    const response = await original(input, init);
+    const end = performance.now();
+    bench.requests.push({ url, start, end });
+    if (url.includes('/auth/token')) {
+      bench.tokenAt = end;
+      bench.token = await response.clone().json();
+    }
+    return response;
+  };
+  new MutationObserver(() => {
+    if (bench.promptAt === 0 && document.querySelector('[role="dialog"]')) bench.promptAt = performance.now();
+  }).observe(document, { childList: true, subtree: true });
+}
+
+/** The longest chain of requests after the token, each starting after the one before it ended. */
+function sequentialRounds(requests: readonly Timing[], after: number): number {
+  const later = requests.filter((r) => r.start >= after).sort((a, b) => a.start - b.start);
+  const depth = new Map<Timing, number>();
+  for (const r of later) {
+    let d = 1;
+    for (const q of later) if (q.end <= r.start && (depth.get(q) ?? 0) + 1 > d) d = (depth.get(q) ?? 0) + 1;
+    depth.set(r, d);
+  }
+  return Math.max(0, ...depth.values());
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+/** Gzipped bytes of the scripts the app page loads before anything else (entry and its preloads). */
+function initialScriptBytes(): { files: number; gzipped: number } {
+  const html = readFileSync('dist/web/app/index.html', 'utf8');
+  const urls = [
+    ...html.matchAll(/<script[^>]+src="([^"]+\.js)"|<link[^>]+rel="modulepreload"[^>]+href="([^"]+\.js)"/g),
+  ].map((m) => (m[1] ?? m[2]) as string);
+  const gzipped = urls.reduce(
+    (sum, url) => sum + gzipSync(readFileSync(`dist/web${url}`), { level: 9 }).length,
+    0,
+  );
+  return { files: urls.length, gzipped };
+}
+
+export async function browserFigures(
+  line: (label: string, value: string, goal: string) => void,
+): Promise<void> {
+  const sandbox = await startSandbox({ port: 0, host: '127.0.0.1', today: '2026-11-21', latencyMs: 50 });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    const runs: PageFigures[] = [];
+    for (let i = 0; i < 6; i++) {
+      const page = await browser.newPage({ viewport: { width: 400, height: 900 } });
+      await page.addInitScript(instrument);
+      const launch = createLaunch({
+        patient: 'peter',
+        fhirUser: 'Practitioner/gp-1',
+        needPatientBanner: false,
+        smartStyleUrl: `${sandbox.url}/ehr/smart-style.json`,
+        skipLogin: true,
+      });
+      await page.goto(
+        `${sandbox.url}/launch/?iss=${encodeURIComponent(sandbox.fhirBaseUrl)}&launch=${launch}`,
+      );
+      await page.getByRole('dialog').waitFor({ timeout: 30_000 });
+      runs.push(
+        (await page.evaluate(() => (window as unknown as { __bench: PageFigures }).__bench)) as PageFigures,
+      );
+      await page.close();
+    }
+    const measured = runs.slice(1); // the first run warms the server and the browser's caches
+    const rounds = Math.max(...measured.map((r) => sequentialRounds(r.requests, r.tokenAt)));
+    const toPrompt = median(measured.map((r) => r.promptAt - r.tokenAt));
+    line('GP app: sequential round trips, token → prompt (50 ms latency)', String(rounds), '≤ 2');
+    line('GP app: token → prompt on screen, Chromium, median of 5', `${toPrompt.toFixed(0)} ms`, '≤ 300 ms');
+
+    // The same load by both loaders in Node, with a token the app was given.
+    const token = (runs[runs.length - 1] as PageFigures).token;
+    const requester = fetchRequester({ fhirBaseUrl: sandbox.fhirBaseUrl, accessToken: token.access_token });
+    const options = {
+      patientId: token.patient,
+      fhirUser: 'Practitioner/gp-1',
+      grantedScope: token.scope,
+      config: { baseUrl: sandbox.url },
+    };
+    const time = async (load: typeof loadContext) => {
+      const times: number[] = [];
+      let trips = 0;
+      for (let i = 0; i < 6; i++) {
+        const start = performance.now();
+        trips = (await load(requester, options)).roundTrips;
+        if (i > 0) times.push(performance.now() - start);
+      }
+      return { ms: median(times), trips };
+    };
+    const fast = await time(loadContext);
+    const naive = await time(loadContextNaive);
+    line(
+      `  loading the record: app's loader (${fast.trips} round trips), Node`,
+      `${fast.ms.toFixed(0)} ms`,
+      '',
+    );
+    line(
+      `  naive loader, one type after another (${naive.trips} round trips)`,
+      `${naive.ms.toFixed(0)} ms`,
+      '',
+    );
+    line('  ratio (naive ÷ app)', `${(naive.ms / fast.ms).toFixed(1)}×`, '');
+  } finally {
+    await browser.close();
+    await sandbox.close();
+  }
+  const size = initialScriptBytes();
+  line(
+    `GP app: initial JavaScript, gzipped (${size.files} files)`,
+    `${(size.gzipped / 1024).toFixed(1)} KB`,
+    '≤ 150 KB',
+  );
+}
