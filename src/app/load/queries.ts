@@ -81,6 +81,46 @@ export function userUrl(fhirUser: string | undefined): { url: string; resourceTy
   return { url: fhirUser, resourceType: match[1] as string };
 }
 
+/** Searches both loaders make that the app can do without (their failure is reported, not fatal). */
+function optionalSearches(id: string, count: string): Query[] {
+  const searches: Array<[QueryKey, string]> = [
+    ['conditions', 'Condition'],
+    ['documents', 'DocumentReference'],
+    ['questionnaireResponses', 'QuestionnaireResponse'],
+  ];
+  return searches.map(([key, resourceType]) => ({
+    key,
+    url: `${resourceType}?patient=${id}&${count}`,
+    kind: 'search',
+    required: false,
+    resourceType,
+  }));
+}
+
+/** Reads of the launch context both loaders make: the signed-in user, and the encounter when there is one. */
+function contextReads(input: QueryInput): Query[] {
+  const reads: Query[] = [];
+  const user = userUrl(input.fhirUser);
+  if (user)
+    reads.push({
+      key: 'user',
+      url: user.url,
+      kind: 'read',
+      required: false,
+      resourceType: user.resourceType,
+    });
+  if (input.encounterId) {
+    reads.push({
+      key: 'encounter',
+      url: `Encounter/${enc(input.encounterId)}`,
+      kind: 'read',
+      required: false,
+      resourceType: 'Encounter',
+    });
+  }
+  return reads;
+}
+
 /** The requests of the fast loader: everything in one round, with includes. */
 export function fastQueries(input: QueryInput): Query[] {
   const id = enc(input.patientId);
@@ -101,27 +141,7 @@ export function fastQueries(input: QueryInput): Query[] {
       required: true,
       resourceType: 'Observation',
     },
-    {
-      key: 'conditions',
-      url: `Condition?patient=${id}&${count}`,
-      kind: 'search',
-      required: false,
-      resourceType: 'Condition',
-    },
-    {
-      key: 'documents',
-      url: `DocumentReference?patient=${id}&${count}`,
-      kind: 'search',
-      required: false,
-      resourceType: 'DocumentReference',
-    },
-    {
-      key: 'questionnaireResponses',
-      url: `QuestionnaireResponse?patient=${id}&${count}`,
-      kind: 'search',
-      required: false,
-      resourceType: 'QuestionnaireResponse',
-    },
+    ...optionalSearches(id, count),
     {
       key: 'referrals',
       url: `ServiceRequest?patient=${id}&_revinclude=Task:focus&${count}`,
@@ -130,25 +150,7 @@ export function fastQueries(input: QueryInput): Query[] {
       resourceType: 'ServiceRequest',
     },
   ];
-  const user = userUrl(input.fhirUser);
-  if (user)
-    queries.push({
-      key: 'user',
-      url: user.url,
-      kind: 'read',
-      required: false,
-      resourceType: user.resourceType,
-    });
-  if (input.encounterId) {
-    queries.push({
-      key: 'encounter',
-      url: `Encounter/${enc(input.encounterId)}`,
-      kind: 'read',
-      required: false,
-      resourceType: 'Encounter',
-    });
-  }
-  return queries;
+  return [...queries, ...contextReads(input)];
 }
 
 /**
@@ -175,27 +177,7 @@ export function naiveQueries(input: QueryInput): Query[] {
       required: true,
       resourceType: 'Observation',
     },
-    {
-      key: 'conditions',
-      url: `Condition?patient=${id}&${count}`,
-      kind: 'search',
-      required: false,
-      resourceType: 'Condition',
-    },
-    {
-      key: 'documents',
-      url: `DocumentReference?patient=${id}&${count}`,
-      kind: 'search',
-      required: false,
-      resourceType: 'DocumentReference',
-    },
-    {
-      key: 'questionnaireResponses',
-      url: `QuestionnaireResponse?patient=${id}&${count}`,
-      kind: 'search',
-      required: false,
-      resourceType: 'QuestionnaireResponse',
-    },
+    ...optionalSearches(id, count),
     {
       key: 'referrals',
       url: `ServiceRequest?patient=${id}&${count}`,
@@ -211,23 +193,5 @@ export function naiveQueries(input: QueryInput): Query[] {
       resourceType: 'Task',
     },
   ];
-  const user = userUrl(input.fhirUser);
-  if (user)
-    queries.push({
-      key: 'user',
-      url: user.url,
-      kind: 'read',
-      required: false,
-      resourceType: user.resourceType,
-    });
-  if (input.encounterId) {
-    queries.push({
-      key: 'encounter',
-      url: `Encounter/${enc(input.encounterId)}`,
-      kind: 'read',
-      required: false,
-      resourceType: 'Encounter',
-    });
-  }
-  return queries;
+  return [...queries, ...contextReads(input)];
 }
