@@ -24,7 +24,13 @@ import type { Identifier } from '@medplum/fhirtypes';
 import { z } from 'zod';
 import { generateSigningKey, type PublicJwk, type SigningKey, signJwt } from './smartAuthJwt.js';
 import { errorPage, pickerPage } from './smartAuthPage.js';
-import { intersectScopes, isValidScopeToken, reduceScopes, splitScopes } from './smartAuthScopes.js';
+import {
+  intersectScopes,
+  isValidScopeToken,
+  NON_RESOURCE_SCOPES,
+  reduceScopes,
+  splitScopes,
+} from './smartAuthScopes.js';
 import { SANDBOX_CLINICIANS } from './vignettes.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -131,14 +137,7 @@ export const CONFIDENTIAL_TEST_CLIENT_SECRET = 'sandbox-secret-not-for-productio
 
 /** The scopes the GP app may have: what it reads, and create/update of what it writes (no deletes). */
 export const FITNOTE_PROMPT_SCOPES = [
-  'launch',
-  'launch/patient',
-  'launch/encounter',
-  'openid',
-  'fhirUser',
-  'profile',
-  'online_access',
-  'offline_access',
+  ...NON_RESOURCE_SCOPES,
   'patient/Patient.rs',
   'patient/Encounter.rs',
   'patient/Observation.crus',

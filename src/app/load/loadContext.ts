@@ -46,7 +46,7 @@ import {
 import type { FhirRequester } from '../smart/requester.js';
 import { allows } from '../smart/scopes.js';
 import { type ConfigOptions, defaultConfig, loadPracticeConfig, needsOdsCode } from './config.js';
-import { type CodeRef, fastQueries, naiveQueries, type Query } from './queries.js';
+import { type CodeRef, fastQueries, naiveQueries, type Query, type QueryInput } from './queries.js';
 
 export interface LoadOptions {
   patientId: string;
@@ -483,20 +483,21 @@ async function batchRound(loader: Loader, queries: Query[]): Promise<QueryResult
   return [...results, ...(await Promise.all(outsidePromises))];
 }
 
+/** What both loaders' query lists are built from. */
+function queryInput(options: LoadOptions): QueryInput {
+  return {
+    patientId: options.patientId,
+    ...(options.encounterId ? { encounterId: options.encounterId } : {}),
+    ...(options.fhirUser ? { fhirUser: options.fhirUser } : {}),
+    ...(options.fitNoteCodes ? { fitNoteCodes: options.fitNoteCodes } : {}),
+    pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+  };
+}
+
 /** Loads the patient's context in as few sequential round trips as the server allows (see the module comment). */
 export async function loadContext(requester: FhirRequester, options: LoadOptions): Promise<AppContext> {
   const loader = loaderFor(requester, options);
-  let queries = allowedQueries(
-    fastQueries({
-      patientId: options.patientId,
-      ...(options.encounterId ? { encounterId: options.encounterId } : {}),
-      ...(options.fhirUser ? { fhirUser: options.fhirUser } : {}),
-      ...(options.fitNoteCodes ? { fitNoteCodes: options.fitNoteCodes } : {}),
-      pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
-    }),
-    options.grantedScope,
-    loader.problems,
-  );
+  let queries = allowedQueries(fastQueries(queryInput(options)), options.grantedScope, loader.problems);
   if (options.grantedScope !== undefined && !allows(options.grantedScope, 'Patient', 's')) {
     queries = queries.map((q) =>
       q.key === 'patient'
@@ -541,17 +542,7 @@ export async function loadContext(requester: FhirRequester, options: LoadOptions
  */
 export async function loadContextNaive(requester: FhirRequester, options: LoadOptions): Promise<AppContext> {
   const loader = loaderFor(requester, options);
-  const queries = allowedQueries(
-    naiveQueries({
-      patientId: options.patientId,
-      ...(options.encounterId ? { encounterId: options.encounterId } : {}),
-      ...(options.fhirUser ? { fhirUser: options.fhirUser } : {}),
-      ...(options.fitNoteCodes ? { fitNoteCodes: options.fitNoteCodes } : {}),
-      pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
-    }),
-    options.grantedScope,
-    loader.problems,
-  );
+  const queries = allowedQueries(naiveQueries(queryInput(options)), options.grantedScope, loader.problems);
   const results: QueryResult[] = [];
   let depth = 0;
   for (const query of queries) {
