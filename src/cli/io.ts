@@ -2,7 +2,9 @@
  * The CLI's file adapter: reads files and turns every failure into a plain-English message that
  * names the file. The domain never sees a path.
  */
+
 import { readFile } from 'node:fs/promises';
+import { londonDateOf } from '../domain/dates.js';
 import { parseJsonText } from '../domain/problems.js';
 
 /** An error whose message is for the person at the terminal: printed as is, never with a stack. */
@@ -36,10 +38,5 @@ export async function readJson(path: string, what: string): Promise<unknown> {
 
 /** Today's calendar date in Europe/London (the CLI may read the clock; the domain never does). */
 export function londonToday(now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Europe/London',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
+  return londonDateOf(now);
 }

@@ -1,4 +1,12 @@
-import { bstBounds, dayFromCivil, formatDay, londonDay, parseCalendarDate, weekday } from './dates.js';
+import {
+  bstBounds,
+  dayFromCivil,
+  formatDay,
+  londonDateOf,
+  londonDay,
+  parseCalendarDate,
+  weekday,
+} from './dates.js';
 
 describe('calendar dates', () => {
   it.each([
@@ -57,4 +65,12 @@ describe('londonDay', () => {
     'rejects %j',
     (text) => expect(londonDay(text)).toBeUndefined(),
   );
+});
+
+describe('londonDateOf', () => {
+  it.each([
+    ['2026-11-21T23:30:00Z', '2026-11-21'],
+    ['2026-07-01T23:30:00Z', '2026-07-02'],
+    ['2026-03-29T00:30:00Z', '2026-03-29'],
+  ])('%s is %s in London', (iso, expected) => expect(londonDateOf(new Date(iso))).toBe(expected));
 });

@@ -131,3 +131,8 @@ export function londonDay(text: string): DayNumber | undefined {
   const londonMinutes = utcMinutes + (utcMinutes >= start && utcMinutes < end ? 60 : 0);
   return Math.floor(londonMinutes / 1440);
 }
+
+/** The Europe/London calendar date of an instant (callers pass the clock's reading; nothing here reads it). */
+export function londonDateOf(instant: Date): CalendarDate {
+  return formatDay(londonDay(instant.toISOString()) as DayNumber);
+}

@@ -1,5 +1,5 @@
 /** Small display helpers shared by the UI components (plain English, NHS.UK date style). */
-import type { CalendarDate } from '../../domain/dates.js';
+import { type CalendarDate, londonDateOf } from '../../domain/dates.js';
 import type { RecordReferral } from '../../fhir/record.js';
 
 const MONTHS = [
@@ -46,12 +46,7 @@ export function languageName(code: string | undefined): string | undefined {
 
 /** Today's calendar date in Europe/London. */
 export function londonToday(now: Date = new Date()): CalendarDate {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Europe/London',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
+  return londonDateOf(now);
 }
 
 export type TagColour = 'blue' | 'green' | 'grey' | 'orange' | 'red' | 'purple' | 'aqua-green';
