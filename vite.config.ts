@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
+import { withoutWebFonts } from './src/app/styles/withoutWebFonts.js';
 
 // The browser code (the GP app and its SMART launch page; later the IT-lead console and provider
 // inbox) is built by Vite into dist/web; the Node parts (CLI, hub, sandbox) are compiled by tsc
@@ -28,6 +29,16 @@ function pageOutputPaths(): Plugin {
   };
 }
 
+/** Drops NHS.UK's web-font rules from the app's CSS (see src/app/styles/withoutWebFonts.ts). */
+function noWebFonts(): Plugin {
+  return {
+    name: 'fitnote-prompt:no-web-fonts',
+    transform(code, id) {
+      return id.includes('nhsuk-frontend') && id.endsWith('.css') ? withoutWebFonts(code) : undefined;
+    },
+  };
+}
+
 export default defineConfig({
   root: '.',
   base: '/',
@@ -36,7 +47,7 @@ export default defineConfig({
   // fhirclient's "pure" browser build: no fetch/AbortController polyfills (every browser the app
   // supports has both), which keeps cross-fetch and its polyfills out of the bundle.
   define: { FHIRCLIENT_PURE: 'true' },
-  plugins: [pageOutputPaths()],
+  plugins: [pageOutputPaths(), noWebFonts()],
   build: {
     outDir: 'dist/web',
     emptyOutDir: true,

@@ -4,10 +4,12 @@
  * resolved segment by segment and must stay inside their root: `..`, encoded slashes, backslashes
  * and NUL are refused, whatever their encoding.
  */
+
 import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { withoutWebFonts } from '../app/styles/withoutWebFonts.js';
 
 export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -189,9 +191,6 @@ let cachedNhsukCss: string | undefined;
  * website, which the sandbox does not call (the fallback is Arial, as NHS.UK itself falls back).
  */
 export function nhsukCss(nhsukDist: string): string {
-  cachedNhsukCss ??= readFileSync(path.join(nhsukDist, 'nhsuk-frontend.min.css'), 'utf8').replace(
-    /@font-face\s*\{[^}]*\}/g,
-    '',
-  );
+  cachedNhsukCss ??= withoutWebFonts(readFileSync(path.join(nhsukDist, 'nhsuk-frontend.min.css'), 'utf8'));
   return cachedNhsukCss;
 }
