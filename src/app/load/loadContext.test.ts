@@ -163,6 +163,29 @@ describe('loadContext', () => {
     expect(context.config.source).toBe('default');
   });
 
+  it('asks for the config as soon as the practice is known, not after the slowest read', async () => {
+    const { requester } = fakeServer();
+    const events: string[] = [];
+    const slow: FhirRequester = {
+      ...requester,
+      request: async (path, init) => {
+        const answer = await requester.request(path, init);
+        if (path.startsWith('Condition')) {
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          events.push('condition answered');
+        }
+        return answer as never;
+      },
+    };
+    const fetchConfig = (async () => {
+      events.push('config asked');
+      return new Response('', { status: 404 });
+    }) as typeof fetch;
+    const context = await loadContext(slow, { ...options, config: { ...config, fetch: fetchConfig } });
+    expect(events).toEqual(['config asked', 'condition answered']);
+    expect(context.roundTrips).toBe(2);
+  });
+
   it('a config URL without the ODS code is fetched alongside: 1 round trip', async () => {
     const { requester } = fakeServer();
     const context = await loadContext(requester, {

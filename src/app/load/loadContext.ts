@@ -423,6 +423,23 @@ async function configAt(loader: Loader, options: LoadOptions, odsCode: string | 
   }
 }
 
+/** The early configuration, or the one read once the practice's ODS code is known. */
+function configAfter(
+  loader: Loader,
+  options: LoadOptions,
+  earlyConfig: ReturnType<typeof configAt> | undefined,
+  practicePromise: Promise<{ org?: Organization; depth: number }>,
+): ReturnType<typeof configAt> {
+  const config =
+    earlyConfig ??
+    practicePromise.then((p) =>
+      configAt(loader, options, describePractice(p.org).odsCode || undefined, p.depth),
+    );
+  // Keep a rejection from going unhandled while the other reads finish; it is awaited below.
+  config.catch(() => undefined);
+  return config;
+}
+
 function loaderFor(requester: FhirRequester, options: LoadOptions): Loader {
   return {
     requester,
@@ -511,6 +528,7 @@ export async function loadContext(requester: FhirRequester, options: LoadOptions
   earlyConfig?.catch(() => undefined);
 
   let practicePromise: Promise<{ org?: Organization; depth: number }>;
+  let configPromise: ReturnType<typeof configAt> | undefined;
   let results: QueryResult[];
   if (options.strategy === 'batch') {
     results = await batchRound(loader, queries);
@@ -521,13 +539,11 @@ export async function loadContext(requester: FhirRequester, options: LoadOptions
     const patientIndex = queries.findIndex((q) => q.key === 'patient');
     practicePromise = (running[patientIndex] as Promise<QueryResult>).then((r) => practiceFor(loader, r));
     practicePromise.catch(() => undefined);
+    // Start the configuration as soon as the practice is known, not after every other read.
+    configPromise = configAfter(loader, options, earlyConfig, practicePromise);
     results = await Promise.all(running);
   }
-  const configPromise =
-    earlyConfig ??
-    practicePromise.then((p) =>
-      configAt(loader, options, describePractice(p.org).odsCode || undefined, p.depth),
-    );
+  configPromise ??= configAfter(loader, options, earlyConfig, practicePromise);
   const [practice, config] = await Promise.all([practicePromise, configPromise]);
   return finish(requester, options, loader, {
     results,
