@@ -110,6 +110,10 @@ export interface FhirServerOptions {
    * (default true). Scope query restrictions and patient compartments are not checked.
    */
   enforceScopes?: boolean;
+  /** Where the server answers (default `/fhir`); e.g. `/providers/local-oh-service/fhir`. */
+  mount?: string;
+  /** Load the example records at start (default true); false starts with an empty repository. */
+  exampleRecords?: boolean;
 }
 
 export interface SandboxFhirServer {
@@ -912,10 +916,10 @@ export function corsOriginAllowed(origin: string, extra: readonly string[] = [])
 }
 
 /** The FHIR base URL as the client addressed it (`http://localhost:8080/fhir`), from the Host header. */
-export function baseUrlFor(req: IncomingMessage, fallbackHost: string): string {
+export function baseUrlFor(req: IncomingMessage, fallbackHost: string, mount = FHIR_MOUNT): string {
   const host = req.headers.host;
   const safeHost = host && /^[A-Za-z0-9.\-[\]:]+$/.test(host) ? host : fallbackHost;
-  return `http://${safeHost}${FHIR_MOUNT}`;
+  return `http://${safeHost}${mount}`;
 }
 
 function headersOf(
@@ -987,12 +991,13 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Sand
   const states = new WeakMap<FhirRequestConfig, RequestState>();
   const corsOrigins = options.corsOrigins ?? [];
   const latencyMs = Math.max(0, options.latencyMs ?? 0);
+  const mount = options.mount ?? FHIR_MOUNT;
 
   // --- load the example records (shared resources such as the practice appear in several) ---
   const seen = new Set<string>();
   let loaded = 0;
   repo.validating = false;
-  const records = Object.values(vignetteRecords(options.today));
+  const records = options.exampleRecords === false ? [] : Object.values(vignetteRecords(options.today));
   const resources = [
     ...records.flatMap((bundle) => (bundle.entry ?? []).map((entry) => entry.resource)),
     ...(options.extraResources ?? []),
@@ -1070,7 +1075,7 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Sand
   };
 
   const stateOf = (req: FhirRequest): RequestState =>
-    (req.config && states.get(req.config)) ?? { baseUrl: `http://127.0.0.1${FHIR_MOUNT}`, strict: false };
+    (req.config && states.get(req.config)) ?? { baseUrl: `http://127.0.0.1${mount}`, strict: false };
 
   const asResponse = async (work: () => Promise<Bundle>): Promise<FhirResponse> => {
     try {
@@ -1124,12 +1129,12 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Sand
 
   const handle: SandboxHandler = async (req, res, url) => {
     const pathname = url.pathname;
-    if (pathname !== FHIR_MOUNT && !pathname.startsWith(`${FHIR_MOUNT}/`)) return false;
-    if (pathname.startsWith(`${FHIR_MOUNT}/.well-known/`)) return false;
-    const baseUrl = baseUrlFor(req, fallbackHost);
+    if (pathname !== mount && !pathname.startsWith(`${mount}/`)) return false;
+    if (pathname.startsWith(`${mount}/.well-known/`)) return false;
+    const baseUrl = baseUrlFor(req, fallbackHost, mount);
     const cors: Record<string, string> = {};
     const origin = req.headers.origin;
-    const rest = pathname.slice(FHIR_MOUNT.length).replace(/^\/+|\/+$/g, '');
+    const rest = pathname.slice(mount.length).replace(/^\/+|\/+$/g, '');
     const segments = rest ? rest.split('/').map(safeDecode) : [];
     const isMetadata = segments.length === 1 && segments[0] === 'metadata';
     if (origin) {
