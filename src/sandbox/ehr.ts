@@ -49,6 +49,7 @@ import {
   serveMount,
 } from './ehrStatic.js';
 import type { SandboxFhirServer, SandboxHandler } from './fhirServer.js';
+import { readSandboxDirectory } from './providers.js';
 import { createLaunch, loopbackAliases } from './smartAuth.js';
 import { SANDBOX_CLINICIANS, SANDBOX_PRACTICE } from './vignettes.js';
 
@@ -226,9 +227,10 @@ export function ehrHandler(options: EhrOptions): SandboxHandler {
     if (ods !== SANDBOX_PRACTICE.odsCode) return undefined;
     const [rules, directory] = await Promise.all([
       readFile(path.join(examples, 'rules.json'), 'utf8'),
-      readFile(path.join(examples, 'directory.json'), 'utf8'),
+      // Provider endpoints hosted by the sandbox, pointed at the origin it actually runs on.
+      readSandboxDirectory(path.join(examples, 'directory.json'), options.origin),
     ]);
-    return JSON.stringify({ rules: JSON.parse(rules), directory: JSON.parse(directory) });
+    return JSON.stringify({ rules: JSON.parse(rules), directory });
   };
 
   /** The origin the browser used, when it is one of the sandbox's loopback aliases. */

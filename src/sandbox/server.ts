@@ -2,17 +2,23 @@
  * The sandbox EHR on one node:http server (one origin, default http://localhost:8080):
  *  - `/fhir/.well-known/smart-configuration` and `/auth/*`: the SMART authorization server (smartAuth.ts);
  *  - `/fhir/*`: the FHIR R4 server with the synthetic patients (fhirServer.ts);
+ *  - `/providers/<id>/fhir/*`: each sandbox-hosted provider's own FHIR endpoint, and `/providers/`:
+ *    what each has received (providers.ts);
  *  - `/ehr/`, `/app/`, `/launch/`, `/assets/`: the EHR pages and the built app (ehr.ts);
  *  - `/`: a short index page.
  * `npm run sandbox` runs `main()`.
  */
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { londonToday } from '../cli/io.js';
 import { type CalendarDate, parseCalendarDate } from '../domain/dates.js';
+import { packageRoot } from '../fhir/profiles.js';
 import { ehrHandler } from './ehr.js';
 import { createFhirServer, type SandboxFhirServer, type SandboxHandler } from './fhirServer.js';
+import { createProviderEndpoints, type ProviderEndpoints } from './providers.js';
 import { smartHandler, verifyAccessToken } from './smartAuth.js';
 import { VIGNETTE_INDEX } from './vignettes.js';
 
@@ -37,6 +43,8 @@ export interface RunningSandbox {
   /** The FHIR base, `${url}/fhir`. */
   fhirBaseUrl: string;
   fhir: SandboxFhirServer;
+  /** The providers' FHIR endpoints the sandbox hosts (`${url}/providers/<id>/fhir`). */
+  providers: ProviderEndpoints;
   server: Server;
   close(): Promise<void>;
 }
@@ -72,6 +80,7 @@ export function indexPage(origin: string): string {
 <ul>
 <li>EHR: <a href="/ehr/">patient list</a>, each record with the app beside it</li>
 <li>FHIR R4 server: <a href="/fhir/metadata">${escapeHtml(origin)}/fhir</a> (CapabilityStatement at /fhir/metadata)</li>
+<li>Providers: <a href="/providers/">what each provider has received</a> (their own FHIR endpoints, where the app delivers referrals)</li>
 <li>SMART configuration: <a href="/fhir/.well-known/smart-configuration">/fhir/.well-known/smart-configuration</a></li>
 </ul>
 <h2>Patients</h2>
@@ -118,6 +127,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
   });
 
+  // The same directory the practice configuration serves (examples/directory.json).
+  const providers = await createProviderEndpoints({
+    directory: JSON.parse(await readFile(path.join(packageRoot(), 'examples', 'directory.json'), 'utf8')),
+    today,
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+  });
+
   let handlers: SandboxHandler[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void dispatch(req, res);
@@ -144,7 +160,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       plainError(
         res,
         404,
-        `There is nothing at ${url.pathname}. The sandbox serves /, /ehr/, /fhir and /auth.`,
+        `There is nothing at ${url.pathname}. The sandbox serves /, /ehr/, /fhir, /auth and /providers/.`,
       );
     } catch (err) {
       plainError(
@@ -167,12 +183,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host === '::1' ? '[::1]' : host}:${port}`;
-  handlers = [smartHandler({ baseUrl: url }), fhir.handle, ehrHandler({ fhir, origin: url, today })];
+  handlers = [
+    smartHandler({ baseUrl: url }),
+    fhir.handle,
+    providers.handle,
+    ehrHandler({ fhir, origin: url, today }),
+  ];
 
   return {
     url,
     fhirBaseUrl: `${url}/fhir`,
     fhir,
+    providers,
     server,
     close: () =>
       new Promise<void>((resolve, reject) => {

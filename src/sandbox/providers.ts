@@ -1,0 +1,347 @@
+/**
+ * The providers' own FHIR endpoints, hosted by the sandbox until real providers (and the referral
+ * hub) exist. Every provider in the sandbox practice's directory whose endpoint is `fhir-rest` with a
+ * base URL on the sandbox (`http://127.0.0.1:8080/providers/<id>/fhir`) gets a real FHIR R4 server at
+ * that path: its own empty in-memory repository, made by the same factory as the EHR's `/fhir`
+ * (validation, transactions that roll back, conditional create, writes one at a time, CORS for
+ * loopback origins). The GP app hands a referral over by POSTing the same transaction Bundle it wrote
+ * to the record; the conditional creates on the referral's identifier make a resend create nothing.
+ *
+ * Access is open (no token) from this computer. A real provider authenticates its callers: the
+ * referral hub will call providers with SMART Backend Services tokens, and the app never sends the
+ * EHR's access token to a provider.
+ *
+ * Also here: `GET /providers/` (each hosted provider with what it has received, and links) and
+ * `GET /providers/<id>/` (its referrals as a table), read-only pages for a person clicking through;
+ * and the one place that points the directory's sandbox-hosted base URLs at the running sandbox
+ * (`rewriteSandboxEndpoints`, used by the practice configuration the sandbox serves).
+ */
+import { readFile } from 'node:fs/promises';
+import { parseSearchRequest } from '@medplum/core';
+import type { ServiceRequest, Task } from '@medplum/fhirtypes';
+import { ID_SYSTEM, NHS_NUMBER_SYSTEM } from '../domain/codes.js';
+import type { CalendarDate } from '../domain/dates.js';
+import { plain } from './ehrStatic.js';
+import { createFhirServer, type SandboxFhirServer, type SandboxHandler } from './fhirServer.js';
+
+/** Where the provider endpoints live on the sandbox origin. */
+export const PROVIDERS_MOUNT = '/providers';
+const LOOPBACK_HOSTNAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const PROVIDER_FHIR_PATH = /^\/providers\/([A-Za-z0-9][A-Za-z0-9-]{0,63})\/fhir$/;
+
+/** Whether a directory base URL points at the sandbox (a loopback host, a path under /providers/). */
+export function isSandboxHosted(baseUrl: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return false;
+  }
+  return (
+    url.protocol === 'http:' &&
+    LOOPBACK_HOSTNAMES.has(url.hostname) &&
+    url.pathname.startsWith(`${PROVIDERS_MOUNT}/`)
+  );
+}
+
+/** The same URL on `origin` (e.g. `http://127.0.0.1:53127`), when it is sandbox-hosted; otherwise unchanged. */
+export function onSandbox(baseUrl: string, origin: string): string {
+  if (!isSandboxHosted(baseUrl)) return baseUrl;
+  const url = new URL(baseUrl);
+  return `${origin.replace(/\/+$/, '')}${url.pathname.replace(/\/+$/, '')}${url.search}`;
+}
+
+type Json = Record<string, unknown>;
+const isObj = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A copy of a directory (as JSON, valid or not) whose sandbox-hosted endpoint base URLs point at the
+ * running sandbox's `origin`: the directory says 127.0.0.1:8080, but the sandbox may run on another
+ * port (tests use port 0) or host name. Everything else is left exactly as it was.
+ */
+export function rewriteSandboxEndpoints<T>(directory: T, origin: string): T {
+  if (!isObj(directory) || !Array.isArray(directory.providers)) return directory;
+  return {
+    ...directory,
+    providers: directory.providers.map((provider: unknown) => {
+      if (!isObj(provider) || !isObj(provider.endpoint)) return provider;
+      const baseUrl = provider.endpoint.baseUrl;
+      if (typeof baseUrl !== 'string' || !isSandboxHosted(baseUrl)) return provider;
+      return { ...provider, endpoint: { ...provider.endpoint, baseUrl: onSandbox(baseUrl, origin) } };
+    }),
+  } as T;
+}
+
+/** A directory file (e.g. examples/directory.json), its sandbox-hosted endpoints pointed at `origin` (see rewriteSandboxEndpoints). */
+export async function readSandboxDirectory(directoryFile: string, origin: string): Promise<unknown> {
+  return rewriteSandboxEndpoints(JSON.parse(await readFile(directoryFile, 'utf8')) as unknown, origin);
+}
+
+/** A provider whose FHIR endpoint the sandbox hosts. */
+export interface HostedProvider {
+  /** The directory's provider id. */
+  id: string;
+  name: string;
+  phone?: string;
+  /** The path the endpoint answers at, e.g. `/providers/local-oh-service/fhir`. */
+  mount: string;
+  fhir: SandboxFhirServer;
+}
+
+export interface ProviderEndpoints {
+  providers: HostedProvider[];
+  /** Answers `/providers/`, `/providers/<id>/` and each hosted `/providers/<id>/fhir/*`; passes on the rest. */
+  handle: SandboxHandler;
+  /** The hosted provider with this directory id. */
+  get(id: string): HostedProvider | undefined;
+}
+
+export interface ProviderEndpointsOptions {
+  /** The practice's directory as JSON (need not be valid: entries that are not usable are skipped). */
+  directory: unknown;
+  today: CalendarDate;
+  /** Browser origins allowed besides loopback ones. */
+  corsOrigins?: readonly string[];
+}
+
+/**
+ * Which directory entries the sandbox hosts: endpoint mode `fhir-rest` with a sandbox-hosted base URL
+ * whose path is `/providers/<id>/fhir`. Each path is hosted once.
+ */
+export function providersToHost(
+  directory: unknown,
+): Array<{ id: string; name: string; phone?: string; mount: string }> {
+  const providers = isObj(directory) && Array.isArray(directory.providers) ? directory.providers : [];
+  const hosted: Array<{ id: string; name: string; phone?: string; mount: string }> = [];
+  for (const provider of providers) {
+    if (!isObj(provider) || typeof provider.id !== 'string' || !isObj(provider.endpoint)) continue;
+    const { mode, baseUrl } = provider.endpoint;
+    if (mode !== 'fhir-rest' || typeof baseUrl !== 'string' || !isSandboxHosted(baseUrl)) continue;
+    const mount = new URL(baseUrl).pathname.replace(/\/+$/, '');
+    if (!PROVIDER_FHIR_PATH.test(mount) || hosted.some((h) => h.mount === mount)) continue;
+    const phone = isObj(provider.contact) ? provider.contact.phone : undefined;
+    hosted.push({
+      id: provider.id,
+      name: typeof provider.name === 'string' ? provider.name : provider.id,
+      ...(typeof phone === 'string' ? { phone } : {}),
+      mount,
+    });
+  }
+  return hosted;
+}
+
+/** One FHIR server per hosted provider, empty at start, open to unauthenticated callers (see the file comment). */
+export async function createProviderEndpoints(options: ProviderEndpointsOptions): Promise<ProviderEndpoints> {
+  const providers: HostedProvider[] = [];
+  for (const provider of providersToHost(options.directory)) {
+    const fhir = await createFhirServer({
+      today: options.today,
+      mount: provider.mount,
+      exampleRecords: false,
+      // Providers authenticate callers in real life (the hub brings SMART Backend Services); the
+      // sandbox's stand-ins take any caller on this computer. A bearer token is refused, as no
+      // token is issued for them.
+      open: true,
+      enforceScopes: false,
+      ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+    });
+    providers.push({ ...provider, fhir });
+  }
+  const byPageId = new Map(providers.map((p) => [p.mount.split('/')[2] as string, p]));
+
+  const handle: SandboxHandler = async (req, res, url) => {
+    const p = url.pathname;
+    if (p !== PROVIDERS_MOUNT && !p.startsWith(`${PROVIDERS_MOUNT}/`)) return false;
+    for (const provider of providers) {
+      if (await provider.fhir.handle(req, res, url)) return true;
+    }
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    if (p === PROVIDERS_MOUNT || p === `${PROVIDERS_MOUNT}/`) {
+      if (!get) return notAllowed(res);
+      sendHtml(req, res, 200, providersPage(await Promise.all(providers.map(summarise))));
+      return true;
+    }
+    const page = /^\/providers\/([^/]+)\/?$/.exec(p);
+    const provider = page ? byPageId.get(page[1] as string) : undefined;
+    if (provider) {
+      if (!get) return notAllowed(res);
+      sendHtml(req, res, 200, providerPage(await summarise(provider)));
+      return true;
+    }
+    plain(
+      res,
+      404,
+      `There is no provider endpoint at ${p}. The providers the sandbox hosts are listed at ${PROVIDERS_MOUNT}/.`,
+    );
+    return true;
+  };
+
+  return { providers, handle, get: (id) => providers.find((p) => p.id === id) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The read-only pages
+// ---------------------------------------------------------------------------------------------
+
+/** One referral as a provider holds it. */
+export interface ReceivedReferral {
+  id: string;
+  identifier?: string;
+  authoredOn?: string;
+  service?: string;
+  nhsNumber?: string;
+  /** The status of the Task that carries the referral, when one arrived. */
+  taskStatus?: string;
+}
+
+export interface ProviderSummary {
+  id: string;
+  name: string;
+  mount: string;
+  referrals: ReceivedReferral[];
+  taskCount: number;
+}
+
+/** What a hosted provider has received: its ServiceRequests (newest first) with their Tasks' status. */
+export async function summarise(provider: HostedProvider): Promise<ProviderSummary> {
+  const repo = provider.fhir.repo;
+  const [requests, tasks] = await Promise.all([
+    repo.searchResources<ServiceRequest>(
+      parseSearchRequest<ServiceRequest>('ServiceRequest', { _count: '1000' }),
+    ),
+    repo.searchResources<Task>(parseSearchRequest<Task>('Task', { _count: '1000' })),
+  ]);
+  const referrals = requests.map((sr): ReceivedReferral => {
+    const identifier = sr.identifier?.find((i) => i.system === ID_SYSTEM.referral)?.value;
+    const task = tasks.find((t) => t.focus?.reference === `ServiceRequest/${sr.id}`);
+    const service = sr.code?.text ?? sr.code?.coding?.[0]?.display ?? sr.code?.coding?.[0]?.code;
+    const nhsNumber =
+      sr.subject?.identifier?.system === NHS_NUMBER_SYSTEM ? sr.subject.identifier.value : undefined;
+    return {
+      id: sr.id,
+      ...(identifier ? { identifier } : {}),
+      ...(sr.authoredOn ? { authoredOn: sr.authoredOn } : {}),
+      ...(service ? { service } : {}),
+      ...(nhsNumber ? { nhsNumber } : {}),
+      ...(task?.status ? { taskStatus: task.status } : {}),
+    };
+  });
+  referrals.sort((a, b) => (b.authoredOn ?? '').localeCompare(a.authoredOn ?? ''));
+  return { id: provider.id, name: provider.name, mount: provider.mount, referrals, taskCount: tasks.length };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const STYLE = `
+  body { font-family: Arial, Helvetica, sans-serif; font-size: 1rem; line-height: 1.5; color: #212b32; margin: 0; background: #f0f4f5; }
+  main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
+  h1 { font-size: 1.75rem; margin: 0 0 .5rem; }
+  h2 { font-size: 1.375rem; margin: 1.5rem 0 .5rem; }
+  a { color: #005eb8; display: inline-block; min-height: 24px; padding: 2px 0; }
+  a:focus { outline: 3px solid #ffeb3b; background: #ffeb3b; color: #212b32; }
+  ul { padding-left: 1.25rem; }
+  li { margin: .25rem 0; overflow-wrap: anywhere; }
+  .muted { color: #4c6272; }
+  table { border-collapse: collapse; width: 100%; background: #fff; }
+  th, td { text-align: left; padding: .5rem; border-bottom: 1px solid #d8dde0; vertical-align: top; overflow-wrap: anywhere; }
+  @media (max-width: 40rem) { table, thead, tbody, tr, th, td { display: block; } thead { position: absolute; left: -9999px; } td::before { content: attr(data-label) ": "; font-weight: bold; } }
+`;
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<style>${STYLE}</style></head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>
+`;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** `GET /providers/`: each hosted provider, how many referrals it has received, and links. */
+export function providersPage(summaries: readonly ProviderSummary[]): string {
+  const items = summaries
+    .map(
+      (s) => `<li>
+<h2>${escapeHtml(s.name)}</h2>
+<p>${plural(s.referrals.length, 'referral', 'referrals')} received (${plural(s.taskCount, 'task', 'tasks')}).
+<a href="${escapeHtml(s.mount.replace(/\/fhir$/, '/'))}">See the referrals<span class="visually-hidden"> ${escapeHtml(s.name)} received</span></a></p>
+<ul>
+<li>FHIR base: <a href="${escapeHtml(s.mount)}/metadata">${escapeHtml(s.mount)}</a></li>
+<li><a href="${escapeHtml(s.mount)}/ServiceRequest">ServiceRequest search (FHIR JSON)</a></li>
+<li><a href="${escapeHtml(s.mount)}/Task">Task search (FHIR JSON)</a></li>
+</ul>
+</li>`,
+    )
+    .join('\n');
+  return page(
+    'Provider endpoints: sandbox',
+    `<p><a href="/">Sandbox home</a></p>
+<h1>Provider endpoints</h1>
+<p>Stand-ins for the providers’ own FHIR servers. The GP app sends each referral here after saving it in the record. Nothing here is real.</p>
+${summaries.length === 0 ? '<p>The practice directory names no provider hosted by the sandbox.</p>' : `<ul class="providers">\n${items}\n</ul>`}
+<style>.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; } .providers { list-style: none; padding: 0; }</style>`,
+  );
+}
+
+/** `GET /providers/<id>/`: the referrals one provider has received. */
+export function providerPage(summary: ProviderSummary): string {
+  const rows = summary.referrals
+    .map(
+      (r) => `<tr>
+<td data-label="Sent">${escapeHtml(r.authoredOn?.slice(0, 16).replace('T', ' ') ?? 'not given')}</td>
+<td data-label="Reference">${escapeHtml(r.identifier ?? r.id)}</td>
+<td data-label="NHS number">${escapeHtml(r.nhsNumber ?? 'not given')}</td>
+<td data-label="Service">${escapeHtml(r.service ?? 'not given')}</td>
+<td data-label="Status">${escapeHtml(r.taskStatus ?? 'no task')}</td>
+<td data-label="FHIR"><a href="${escapeHtml(summary.mount)}/ServiceRequest/${encodeURIComponent(r.id)}">ServiceRequest/${escapeHtml(r.id)}</a></td>
+</tr>`,
+    )
+    .join('\n');
+  return page(
+    `${summary.name}: referrals received`,
+    `<p><a href="${PROVIDERS_MOUNT}/">All provider endpoints</a></p>
+<h1>${escapeHtml(summary.name)}</h1>
+<p class="muted">FHIR base ${escapeHtml(summary.mount)} (<a href="${escapeHtml(summary.mount)}/ServiceRequest">ServiceRequest search</a>)</p>
+${
+  summary.referrals.length === 0
+    ? '<p>No referrals received yet.</p>'
+    : `<table>
+<caption class="muted">${plural(summary.referrals.length, 'referral', 'referrals')} received, newest first</caption>
+<thead><tr><th scope="col">Sent</th><th scope="col">Reference</th><th scope="col">NHS number</th><th scope="col">Service</th><th scope="col">Status</th><th scope="col">FHIR</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`
+}`,
+  );
+}
+
+function sendHtml(
+  req: { method?: string | undefined },
+  res: Parameters<SandboxHandler>[1],
+  status: number,
+  html: string,
+): void {
+  res.writeHead(status, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(req.method === 'HEAD' ? undefined : html);
+}
+
+function notAllowed(res: Parameters<SandboxHandler>[1]): true {
+  plain(res, 405, 'This page accepts GET and HEAD requests only.', { Allow: 'GET, HEAD' });
+  return true;
+}
