@@ -5,9 +5,9 @@
  */
 import 'nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css';
 import './styles/app.css';
-import type { Bundle } from '@medplum/fhirtypes';
 import { StrictMode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
+import { sendReferral } from './deliver.js';
 import { LocalStorageFeedbackStore } from './feedback/index.js';
 import { type AppContext, loadContext } from './load/index.js';
 import {
@@ -18,9 +18,8 @@ import {
   type LaunchFailure,
   LaunchFailureError,
   loadSmartStyle,
-  type SmartSession,
 } from './smart/index.js';
-import { App, LaunchErrorScreen, type ReferralToSend, type SendResult } from './ui/index.js';
+import { App, LaunchErrorScreen } from './ui/index.js';
 
 function Loading() {
   return (
@@ -37,23 +36,6 @@ function showFailure(root: Root, failure: LaunchFailure): void {
       <LaunchErrorScreen failure={failure} onRetry={() => window.location.reload()} />
     </StrictMode>,
   );
-}
-
-/**
- * Writes the referral (ServiceRequest, Consent, Task and any work Observations) to the record as one
- * FHIR transaction. Delivery to the provider's endpoint comes with the hub.
- */
-async function sendReferral(session: SmartSession, referral: ReferralToSend): Promise<SendResult> {
-  if (!session.canWrite) {
-    throw new Error(
-      'The clinical system did not give the app permission to add referrals to the record. Ask your practice IT lead to allow it, or refer outside the app.',
-    );
-  }
-  await session.requester.request<Bundle>(session.requester.fhirBaseUrl, {
-    method: 'POST',
-    body: JSON.stringify(referral.bundle),
-  });
-  return { status: 'requested', identifier: referral.identifier.value };
 }
 
 async function start(root: Root): Promise<void> {
@@ -87,6 +69,7 @@ async function start(root: Root): Promise<void> {
         context={context}
         session={session}
         feedbackStore={feedbackStore}
+        // Saves it in the record, then hands it to the provider (handOverToProvider; the hub will replace it).
         onSendReferral={(referral) => sendReferral(session, referral)}
       />
     </StrictMode>,

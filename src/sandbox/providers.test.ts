@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Operator } from '@medplum/core';
 import type { Bundle, CapabilityStatement, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { peterForm } from '../../tests/fixtures/referralForms.js';
 import { ID_SYSTEM } from '../domain/codes.js';
 import { type Provider, parseDirectory } from '../domain/directory.js';
-import { buildReferral, referralIdentifier } from '../domain/referral.js';
+import { buildReferral, ReferralFormSchema, referralIdentifier } from '../domain/referral.js';
 import { isSandboxHosted, onSandbox, providersToHost, rewriteSandboxEndpoints } from './providers.js';
 import { type RunningSandbox, startSandbox } from './server.js';
 
@@ -122,12 +123,12 @@ describe('the provider endpoints on a running sandbox', () => {
       provider: ohService,
       episode: { start: '2026-10-24' },
       fitNoteRefs: ['Observation/fitnote-peter-1'],
-      form: {
-        ...(peterForm({
+      form: ReferralFormSchema.parse(
+        peterForm({
           serviceTypes: ['oh-assessment'],
           employerLiaison: { requested: false, shareWithEmployer: [] },
-        }) as never),
-      },
+        }),
+      ),
       authoredOn,
     });
   const identifier = referralIdentifier({
@@ -216,7 +217,7 @@ describe('the provider endpoints on a running sandbox', () => {
     const inEhr = await sandbox.fhir.repo.search({
       resourceType: 'ServiceRequest',
       filters: [
-        { code: 'identifier', operator: 'eq' as never, value: `${ID_SYSTEM.referral}|${identifier.value}` },
+        { code: 'identifier', operator: Operator.EQUALS, value: `${ID_SYSTEM.referral}|${identifier.value}` },
       ],
     });
     expect(inEhr.entry ?? []).toHaveLength(0);

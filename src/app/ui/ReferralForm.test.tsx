@@ -6,6 +6,7 @@ import type { PatientFacts } from '../../domain/patient.js';
 import type { ReferralForm as DomainReferralForm } from '../../domain/referral.js';
 import { ReferralForm, type SendResult } from './ReferralForm.js';
 import { deferred, sampleContext, TODAY } from './testSupport.js';
+import type { Delivery } from './types.js';
 
 const NOW = new Date('2026-11-21T10:30:00.000Z');
 
@@ -191,8 +192,8 @@ describe('ReferralForm sending', () => {
     expect(
       screen.getByRole('heading', { name: 'Referral sent to Pennine Work and Wellbeing Case Management' }),
     ).toBeTruthy();
-    expect(screen.getByText('Sent')).toBeTruthy();
     expect(screen.getByText('Reference: ref-1')).toBeTruthy();
+    expect(destinations()).toEqual({ record: 'Done In the patient’s record' });
   });
 
   it('keeps what was typed when sending fails, says what to do, and can send again', async () => {
@@ -220,5 +221,146 @@ describe('ReferralForm sending', () => {
       fireEvent.click(screen.getByRole('button', { name: 'Send referral' }));
     });
     expect(send).toHaveBeenCalledTimes(2);
+  });
+});
+
+/** The confirmation's "Where the referral is" list, by destination. */
+function destinations(): Record<string, string> {
+  return Object.fromEntries(
+    [...document.querySelectorAll('[data-destination]')].map((li) => [
+      li.getAttribute('data-destination'),
+      (li.textContent ?? '').replace(/\s+/g, ' ').trim(),
+    ]),
+  );
+}
+
+describe('ReferralForm confirmation, place by place', () => {
+  const PENNINE = 'Pennine Work and Wellbeing Case Management';
+
+  async function sendWith(result: SendResult) {
+    const utils = setup('peter', async () => result);
+    fillAndConsent();
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Send referral' }));
+    });
+    return utils;
+  }
+  const callout = () => document.querySelector('.nhsuk-warning-callout') as HTMLElement | null;
+
+  it.each<[string, SendResult, string, Record<string, string>]>([
+    [
+      'in the record and delivered',
+      { status: 'requested', identifier: 'ref-1', inRecord: true, delivery: { state: 'delivered' } },
+      `Referral sent to ${PENNINE}`,
+      { record: 'Done In the patient’s record', provider: `Done Delivered to ${PENNINE}` },
+    ],
+    [
+      'delivered, but the app may not write to the record',
+      { status: 'requested', identifier: 'ref-1', inRecord: false, delivery: { state: 'delivered' } },
+      `Referral sent to ${PENNINE}`,
+      {
+        record:
+          'Not saved Not in the patient’s record: the clinical system does not let this app save to it, so add the referral to the record yourself.',
+        provider: `Done Delivered to ${PENNINE}`,
+      },
+    ],
+    [
+      'in the record, not sent (the route needs the hub)',
+      {
+        status: 'requested',
+        identifier: 'ref-1',
+        inRecord: true,
+        delivery: { state: 'not-sent', reason: 'It needs the referral hub.' },
+      },
+      `Referral saved in the record, not delivered to ${PENNINE}`,
+      { record: 'Done In the patient’s record', provider: `Not sent Not delivered to ${PENNINE}` },
+    ],
+    [
+      'in the record, delivery failed',
+      {
+        status: 'requested',
+        identifier: 'ref-1',
+        inRecord: true,
+        delivery: { state: 'failed', reason: 'The provider’s system did not answer.' },
+      },
+      `Referral saved in the record, not delivered to ${PENNINE}`,
+      { record: 'Done In the patient’s record', provider: `Failed Not delivered to ${PENNINE}` },
+    ],
+  ])('%s', async (_label, result, heading, places) => {
+    await sendWith(result);
+    const h1 = screen.getByRole('heading', { level: 1 });
+    expect(h1.textContent).toBe(heading);
+    expect(document.activeElement).toBe(h1);
+    expect(screen.getByText('Reference: ref-1')).toBeTruthy();
+    expect(destinations()).toEqual(places);
+    if (result.delivery?.state === 'delivered') {
+      expect(callout()).toBeNull();
+    } else {
+      const text = callout()?.textContent ?? '';
+      expect(text).toContain(
+        result.delivery?.state === 'failed' ? 'Delivery failed' : 'Not sent to the provider',
+      );
+      expect(text).toContain((result.delivery as { reason: string }).reason);
+      expect(text).toContain('The referral is saved in the patient’s record.');
+      expect(text).toContain(`${PENNINE} does not have it yet: phone them on 0113 496 0005`);
+      const links = within(callout() as HTMLElement).getAllByRole('link') as HTMLAnchorElement[];
+      expect(links.map((l) => l.getAttribute('href'))).toEqual([
+        'tel:01134960005',
+        'mailto:referrals@pennine-wellbeing.example.org',
+      ]);
+    }
+    // No retry without a way to retry.
+    expect(screen.queryByRole('button', { name: 'Try delivery again' })).toBeNull();
+  });
+
+  it('tries delivery again once however often it is pressed, then says it was delivered', async () => {
+    const pending = deferred<Delivery>();
+    const retryDelivery = jest.fn(() => pending.promise);
+    await sendWith({
+      status: 'requested',
+      identifier: 'ref-1',
+      inRecord: true,
+      delivery: { state: 'failed', reason: 'The connection failed.' },
+      retryDelivery,
+    });
+    const again = screen.getByRole('button', { name: 'Try delivery again' });
+    fireEvent.click(again);
+    fireEvent.click(again);
+    expect(retryDelivery).toHaveBeenCalledTimes(1);
+    expect((screen.getByRole('button', { name: 'Trying again…' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByRole('status').textContent).toBe(`Trying to deliver the referral to ${PENNINE}…`);
+    await act(async () => pending.resolve({ state: 'delivered' }));
+    await act(async () => new Promise((resolve) => setTimeout(resolve, 0)));
+    const h1 = screen.getByRole('heading', { level: 1 });
+    expect(h1.textContent).toBe(`Referral sent to ${PENNINE}`);
+    expect(document.activeElement).toBe(h1);
+    expect(screen.getByRole('status').textContent).toBe(`Delivered to ${PENNINE}.`);
+    expect(destinations().provider).toBe(`Done Delivered to ${PENNINE}`);
+    expect(callout()).toBeNull();
+  });
+
+  it('says so when trying again fails again, with the new reason, and can try once more', async () => {
+    const retryDelivery = jest
+      .fn<Promise<Delivery>, []>()
+      .mockResolvedValueOnce({ state: 'failed', reason: 'The provider’s system had a problem (HTTP 503).' })
+      .mockRejectedValueOnce(new Error('Unexpected.'));
+    await sendWith({
+      status: 'requested',
+      identifier: 'ref-1',
+      inRecord: true,
+      delivery: { state: 'failed', reason: 'The connection failed.' },
+      retryDelivery,
+    });
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Try delivery again' }));
+    });
+    expect(screen.getByRole('status').textContent).toBe(`Delivery to ${PENNINE} failed again.`);
+    expect(callout()?.textContent).toContain('The provider’s system had a problem (HTTP 503).');
+    expect(callout()?.textContent).not.toContain('The connection failed.');
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Try delivery again' }));
+    });
+    expect(callout()?.textContent).toContain('Unexpected.');
+    expect(retryDelivery).toHaveBeenCalledTimes(2);
   });
 });

@@ -6,7 +6,7 @@
  * `onSend` once however often it is pressed, shows progress, then the referral's status; a failure
  * keeps everything typed and says what to do.
  */
-import { type FormEvent, type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, type RefObject, useEffect, useMemo, useRef, useState } from 'react';
 import {
   EMPLOYMENT_STATUSES,
   type EmploymentStatus,
@@ -23,7 +23,6 @@ import {
   GENERAL_WORDING,
   ReferralInputError,
 } from '../../domain/referral.js';
-import { referralStatusLabel } from './format.js';
 import {
   type ContactMethod,
   DEFAULT_SHARE_WITH_EMPLOYER,
@@ -37,10 +36,9 @@ import {
   validateFormState,
 } from './referralFormState.js';
 
-export interface SendResult {
-  status: string;
-  identifier: string;
-}
+import type { Delivery, SendResult } from './types.js';
+
+export type { SendResult };
 
 export interface ReferralFormProps {
   patient: PatientFacts;
@@ -192,29 +190,13 @@ export function ReferralForm(props: ReferralFormProps) {
   };
 
   if (send.kind === 'sent') {
-    const status = referralStatusLabel(send.result.status);
     return (
-      <section className="fp-referral-done">
-        <div className="nhsuk-panel fp-confirmation">
-          <h1 ref={doneRef} tabIndex={-1} className="nhsuk-panel__title nhsuk-heading-s">
-            Referral sent to {send.provider.name}
-          </h1>
-          <div className="nhsuk-panel__body">
-            <p>
-              Status:{' '}
-              <strong className={`nhsuk-tag nhsuk-tag--${status.colour} fp-tag`}>{status.text}</strong>
-            </p>
-            <p className="fp-identifier">Reference: {send.result.identifier}</p>
-          </div>
-        </div>
-        <p>
-          The referral is saved in the patient’s record. Its progress shows on the patient panel as the
-          provider answers.
-        </p>
-        <button type="button" className="nhsuk-button nhsuk-button--small" onClick={props.onClose}>
-          Back to the patient
-        </button>
-      </section>
+      <Confirmation
+        result={send.result}
+        provider={send.provider}
+        headingRef={doneRef}
+        onClose={props.onClose}
+      />
     );
   }
 
@@ -778,5 +760,154 @@ function ShareCheckboxes(props: {
         );
       })}
     </div>
+  );
+}
+
+/**
+ * After sending: where the referral is, place by place ("In the patient’s record", "Delivered to …"),
+ * and its reference. When it did not reach the provider the page says so plainly, gives the provider’s
+ * phone (and email) and, after a failure, offers *Try delivery again* (a resend creates nothing twice).
+ */
+function Confirmation(props: {
+  result: SendResult;
+  provider: Provider;
+  headingRef: RefObject<HTMLHeadingElement | null>;
+  onClose(): void;
+}) {
+  const { result, provider, headingRef } = props;
+  const [delivery, setDelivery] = useState<Delivery | undefined>(result.delivery);
+  const [retrying, setRetrying] = useState(false);
+  const [announcement, setAnnouncement] = useState('');
+  const busy = useRef(false);
+  const name = provider.name;
+  const inRecord = result.inRecord !== false;
+  const delivered = delivery === undefined || delivery.state === 'delivered';
+
+  const retry = async () => {
+    if (busy.current || !result.retryDelivery) return;
+    busy.current = true;
+    setRetrying(true);
+    setAnnouncement(`Trying to deliver the referral to ${name}…`);
+    let next: Delivery;
+    try {
+      next = await result.retryDelivery();
+    } catch (error) {
+      next = { state: 'failed', reason: error instanceof Error ? error.message : 'The connection failed.' };
+    }
+    busy.current = false;
+    setRetrying(false);
+    setDelivery(next);
+    setAnnouncement(
+      next.state === 'delivered' ? `Delivered to ${name}.` : `Delivery to ${name} failed again.`,
+    );
+    // The button goes when delivery succeeds: start again at the heading.
+    if (next.state === 'delivered') setTimeout(() => headingRef.current?.focus(), 0);
+  };
+
+  const heading = delivered
+    ? `Referral sent to ${name}`
+    : inRecord
+      ? `Referral saved in the record, not delivered to ${name}`
+      : `Referral not delivered to ${name}`;
+  const contact = provider.contact;
+
+  return (
+    <section className="fp-referral-done">
+      {delivered ? (
+        <div className="nhsuk-panel fp-confirmation">
+          <h1 ref={headingRef} tabIndex={-1} className="nhsuk-panel__title nhsuk-heading-s">
+            {heading}
+          </h1>
+          <div className="nhsuk-panel__body">
+            <p className="fp-identifier">Reference: {result.identifier}</p>
+          </div>
+        </div>
+      ) : (
+        <>
+          <h1 ref={headingRef} tabIndex={-1} className="nhsuk-heading-s">
+            {heading}
+          </h1>
+          <p className="fp-identifier">Reference: {result.identifier}</p>
+        </>
+      )}
+
+      <h2 className="nhsuk-heading-xs">Where the referral is</h2>
+      <ul className="nhsuk-list fp-destinations">
+        <li data-destination="record">
+          {inRecord ? (
+            <>
+              <strong className="nhsuk-tag nhsuk-tag--green fp-tag">Done</strong> In the patient’s record
+            </>
+          ) : (
+            <>
+              <strong className="nhsuk-tag nhsuk-tag--grey fp-tag">Not saved</strong> Not in the patient’s
+              record: the clinical system does not let this app save to it, so add the referral to the record
+              yourself.
+            </>
+          )}
+        </li>
+        {delivery !== undefined && (
+          <li data-destination="provider">
+            {delivery.state === 'delivered' ? (
+              <>
+                <strong className="nhsuk-tag nhsuk-tag--green fp-tag">Done</strong> Delivered to {name}
+              </>
+            ) : (
+              <>
+                <strong
+                  className={`nhsuk-tag fp-tag ${delivery.state === 'failed' ? 'nhsuk-tag--red' : 'nhsuk-tag--orange'}`}
+                >
+                  {delivery.state === 'failed' ? 'Failed' : 'Not sent'}
+                </strong>{' '}
+                Not delivered to {name}
+              </>
+            )}
+          </li>
+        )}
+      </ul>
+
+      {delivery !== undefined && delivery.state !== 'delivered' && (
+        <div className="nhsuk-warning-callout">
+          <h2 className="nhsuk-warning-callout__label">
+            <span className="nhsuk-u-visually-hidden">Important: </span>
+            {delivery.state === 'failed' ? 'Delivery failed' : 'Not sent to the provider'}
+          </h2>
+          <p>{delivery.reason}</p>
+          <p>
+            {inRecord ? 'The referral is saved in the patient’s record. ' : ''}
+            {name} does not have it yet: phone them on{' '}
+            <a href={`tel:${contact.phone.replace(/[^\d+]/g, '')}`}>{contact.phone}</a>
+            {contact.email ? (
+              <>
+                {' '}
+                or email <a href={`mailto:${contact.email}`}>{contact.email}</a>
+              </>
+            ) : null}
+            , quoting the reference above.
+          </p>
+          {delivery.state === 'failed' && result.retryDelivery && (
+            <button
+              type="button"
+              className="nhsuk-button nhsuk-button--small nhsuk-button--secondary"
+              disabled={retrying}
+              aria-disabled={retrying}
+              onClick={() => void retry()}
+            >
+              {retrying ? 'Trying again…' : 'Try delivery again'}
+            </button>
+          )}
+        </div>
+      )}
+
+      <p role="status" className="fp-status">
+        {announcement}
+      </p>
+      {delivered && inRecord && (
+        <p>The referral’s progress shows on the patient panel as the provider answers.</p>
+      )}
+      <button type="button" className="nhsuk-button nhsuk-button--small" onClick={props.onClose}>
+        Back to the patient
+      </button>
+    </section>
   );
 }

@@ -5,3 +5,21 @@
 export type { AppContext } from '../load/index.js';
 export { LAUNCH_FAILURE_KINDS, type LaunchFailure, type LaunchFailureKind } from '../smart/failures.js';
 export type { FhirRequester, SmartSession } from '../smart/index.js';
+
+import type { Delivery } from '../deliver.js';
+
+export type { Delivery } from '../deliver.js';
+
+/** What sending a referral did, place by place (src/app/deliver.ts `sendReferral`). */
+export interface SendResult {
+  /** The referral's state (its Task's status), e.g. `requested`. */
+  status: string;
+  /** The referral's business identifier value (the same on every resend). */
+  identifier: string;
+  /** Whether the referral is saved in the patient's record (absent: it is). */
+  inRecord?: boolean;
+  /** What became of handing it to the provider (absent: the caller did not say). */
+  delivery?: Delivery;
+  /** Hands it to the provider again, when delivery failed (a resend creates no second referral). */
+  retryDelivery?: () => Promise<Delivery>;
+}

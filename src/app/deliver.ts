@@ -1,0 +1,195 @@
+/**
+ * Sending a referral: the transaction Bundle (ServiceRequest, Consent, Task, work Observations) goes
+ * to the patient's record, then is handed over to the provider the GP chose.
+ *
+ * `handOverToProvider` is the one step the referral hub will replace (with its outbox and retries):
+ * until the hub exists it POSTs the same transaction to the provider's FHIR endpoint when the
+ * directory says `fhir-rest`, and sends nothing for `bars-message` and `hub-inbox` (both need the
+ * hub). It never throws: every outcome is a `Delivery` the confirmation can put in plain English.
+ * It sends no credentials: the EHR's access token is for the EHR only (the hub will call providers
+ * with SMART Backend Services tokens of its own).
+ *
+ * `sendReferral` writes to the record first (when the launch may write) and hands over only once the
+ * record has it, so a failed delivery never loses the referral. Resending is safe in both places:
+ * every entry is a conditional create on the referral's identifier.
+ */
+import type { Bundle, BundleEntry, OperationOutcome } from '@medplum/fhirtypes';
+import type { Provider } from '../domain/directory.js';
+import type { FhirRequester } from './smart/index.js';
+import type { SendResult } from './ui/types.js';
+
+/** What became of handing a referral to its provider. */
+export type Delivery =
+  | { state: 'delivered' }
+  /** Not attempted: the provider's route needs the referral hub. */
+  | { state: 'not-sent'; reason: string }
+  /** Attempted and failed (network, CORS, timeout, refused, or an answer that is not a success). */
+  | { state: 'failed'; reason: string };
+
+/** Hands a referral's transaction Bundle to its provider. Never throws. */
+export type HandOver = (provider: Provider, bundle: Bundle) => Promise<Delivery>;
+
+export interface HandOverOptions {
+  /** Default: the global fetch. */
+  fetch?: typeof fetch;
+  /** Default 15 s. */
+  timeoutMs?: number;
+}
+
+export const DELIVERY_TIMEOUT_MS = 15_000;
+
+function outcomeText(body: unknown): string | undefined {
+  const outcome = body as OperationOutcome | undefined;
+  if (outcome?.resourceType !== 'OperationOutcome' || !Array.isArray(outcome.issue)) return undefined;
+  const texts = outcome.issue.map((i) => i.details?.text ?? i.diagnostics).filter((t): t is string => !!t);
+  return texts.length > 0 ? texts.join(' ') : undefined;
+}
+
+const isSuccess = (entry: BundleEntry): boolean => /^2\d\d/.test(entry.response?.status ?? '');
+
+/**
+ * Hands the referral to the provider's endpoint (see the file comment). `fhir-rest`: POST the
+ * transaction to the endpoint's base URL; delivered when it answers 2xx with a transaction-response
+ * whose every entry succeeded (201 created, or 200 when it already had the referral).
+ */
+export async function handOverToProvider(
+  provider: Provider,
+  bundle: Bundle,
+  options: HandOverOptions = {},
+): Promise<Delivery> {
+  const endpoint = provider.endpoint;
+  if (endpoint.mode === 'hub-inbox') {
+    return {
+      state: 'not-sent',
+      reason: `${provider.name} takes referrals through the referral hub’s inbox, which is not set up yet, so the app did not send it.`,
+    };
+  }
+  if (endpoint.mode === 'bars-message') {
+    return {
+      state: 'not-sent',
+      reason: `${provider.name} takes referrals as NHS BaRS messages, which need the referral hub; it is not set up yet, so the app did not send it.`,
+    };
+  }
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const timeoutMs = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const name = provider.name;
+  let response: Response;
+  let body: unknown;
+  try {
+    response = await doFetch(endpoint.baseUrl.replace(/\/+$/, ''), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/fhir+json', Accept: 'application/fhir+json' },
+      body: JSON.stringify(bundle),
+      credentials: 'omit',
+      signal: controller.signal,
+    });
+    const text = await response.text();
+    try {
+      body = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      body = undefined;
+    }
+  } catch (err) {
+    if (timedOut) {
+      return {
+        state: 'failed',
+        reason: `${name}’s system did not answer within ${Math.round(timeoutMs / 1000)} seconds.`,
+      };
+    }
+    // fetch reports a refused connection, a network failure and a CORS refusal alike.
+    const detail = err instanceof Error && err.message ? ` (${err.message})` : '';
+    return {
+      state: 'failed',
+      reason: `The app could not reach ${name}’s system${detail}: the connection failed or was not allowed.`,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!response.ok) {
+    const said = outcomeText(body);
+    const what =
+      response.status >= 500 ? 'had a problem and did not take the referral' : 'did not accept the referral';
+    return {
+      state: 'failed',
+      reason: `${name}’s system ${what} (HTTP ${response.status}${said ? `: ${said}` : ''}).`,
+    };
+  }
+  const answer = body as Bundle | undefined;
+  if (answer?.resourceType !== 'Bundle' || answer.type !== 'transaction-response') {
+    return {
+      state: 'failed',
+      reason: `${name}’s system answered, but not with a FHIR transaction response, so the app cannot tell whether it has the referral.`,
+    };
+  }
+  const entries = answer.entry ?? [];
+  if (entries.length !== (bundle.entry ?? []).length || !entries.every(isSuccess)) {
+    return {
+      state: 'failed',
+      reason: `${name}’s system did not take every part of the referral.`,
+    };
+  }
+  return { state: 'delivered' };
+}
+
+/** What sendReferral needs of the launch: a way to the record's FHIR server, and whether it may write. */
+export interface RecordAccess {
+  requester: Pick<FhirRequester, 'request' | 'fhirBaseUrl'>;
+  canWrite: boolean;
+}
+
+export interface ReferralToDeliver {
+  bundle: Bundle;
+  provider: Provider;
+  identifier: { system: string; value: string };
+}
+
+/** The referral's state as its Task says (`requested` at creation). */
+function taskStatus(bundle: Bundle): string {
+  const task = bundle.entry?.find((e) => e.resource?.resourceType === 'Task')?.resource as
+    | { status?: string }
+    | undefined;
+  return task?.status ?? 'requested';
+}
+
+function phoneLine(provider: Provider): string {
+  return `Phone ${provider.name} on ${provider.contact.phone} to refer.`;
+}
+
+/**
+ * Saves the referral in the record (one transaction; a failure throws and nothing is handed over),
+ * then hands it to the provider with `handOver`. Without write access it only hands over, and throws
+ * when that does not deliver (the referral would be nowhere). Resolves with what happened in each
+ * place, and a `retryDelivery` when delivery failed.
+ */
+export async function sendReferral(
+  access: RecordAccess,
+  referral: ReferralToDeliver,
+  handOver: HandOver = handOverToProvider,
+): Promise<SendResult> {
+  const { bundle, provider } = referral;
+  if (access.canWrite) {
+    await access.requester.request<Bundle>(access.requester.fhirBaseUrl, {
+      method: 'POST',
+      body: JSON.stringify(bundle),
+    });
+  }
+  const delivery = await handOver(provider, bundle);
+  if (!access.canWrite && delivery.state !== 'delivered') {
+    throw new Error(
+      `${delivery.reason} The referral is not in the patient’s record either, because the clinical system does not let this app save to it. ${phoneLine(provider)}`,
+    );
+  }
+  return {
+    status: taskStatus(bundle),
+    identifier: referral.identifier.value,
+    inRecord: access.canWrite,
+    delivery,
+    ...(delivery.state === 'failed' ? { retryDelivery: () => handOver(provider, bundle) } : {}),
+  };
+}
