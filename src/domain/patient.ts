@@ -24,6 +24,23 @@ export interface PatientFacts {
   /** Preferred language (BCP 47 / the Patient.communication coding), and whether an interpreter is needed. */
   language?: string;
   interpreterNeeded?: boolean;
+  /**
+   * The Patient's phone numbers and email addresses (`Patient.telecom` with system phone or email and
+   * a value), in record order; which to use is the reader's choice (it knows today).
+   */
+  telecom?: PatientContactPoint[];
+}
+
+/** One phone number or email address from `Patient.telecom`. */
+export interface PatientContactPoint {
+  system: 'phone' | 'email';
+  value: string;
+  /** home | work | temp | old | mobile, as recorded. */
+  use?: string;
+  /** ContactPoint.rank: 1 is the most preferred. */
+  rank?: number;
+  /** `period.end` as recorded (a date or dateTime): after it, the number or address is no longer in use. */
+  end?: string;
 }
 
 /** Whole years of age on a date, or undefined without a birth date. */

@@ -234,6 +234,28 @@ function destinations(): Record<string, string> {
   );
 }
 
+describe('ReferralForm contact prefill', () => {
+  it('fills the phone and email from the record, says where they came from, and drops the hint once changed', () => {
+    setup('peter', undefined, {
+      telecom: [
+        { system: 'phone', value: '0113 496 0100', use: 'home' },
+        { system: 'phone', value: '07700 900123', use: 'mobile' },
+        { system: 'email', value: 'peter@example.org' },
+      ],
+    });
+    const phone = screen.getByLabelText('Phone') as HTMLInputElement;
+    expect(phone.value).toBe('07700 900123');
+    expect(phone.getAttribute('aria-describedby')).toBe('rf-phone-hint');
+    expect(document.getElementById('rf-phone-hint')?.textContent).toBe(
+      'From the record: check it with the patient',
+    );
+    expect((screen.getByLabelText('Email (optional)') as HTMLInputElement).value).toBe('peter@example.org');
+    fireEvent.change(phone, { target: { value: '07700 900999' } });
+    expect(document.getElementById('rf-phone-hint')).toBeNull();
+    expect(phone.getAttribute('aria-describedby')).toBeNull();
+  });
+});
+
 describe('ReferralForm confirmation, place by place', () => {
   const PENNINE = 'Pennine Work and Wellbeing Case Management';
 

@@ -32,6 +32,7 @@ import {
   type FormState,
   fitToProvider,
   initialFormState,
+  preferredContacts,
   rankForPatient,
   validateFormState,
 } from './referralFormState.js';
@@ -121,9 +122,10 @@ export function ReferralForm(props: ReferralFormProps) {
   const eligible = ranked.filter((r) => r.result.eligible);
   const ineligible = ranked.filter((r) => !r.result.eligible);
   const [state, setState] = useState<FormState>(() =>
-    initialFormState({ patient, episode, ranked, initialProviderId: props.initialProviderId }),
+    initialFormState({ patient, episode, ranked, initialProviderId: props.initialProviderId, today }),
   );
   const [errors, setErrors] = useState<FieldError[]>([]);
+  const fromRecord = useMemo(() => preferredContacts(patient.telecom, today), [patient.telecom, today]);
   const [send, setSend] = useState<SendState>({ kind: 'editing' });
   const [editEmployment, setEditEmployment] = useState(
     patient.employmentStatus === 'unknown' || !patient.occupation,
@@ -528,6 +530,11 @@ export function ReferralForm(props: ReferralFormProps) {
           <label className="nhsuk-label" htmlFor={FIELD_IDS.phone}>
             Phone
           </label>
+          {fromRecord.phone !== undefined && state.phone === fromRecord.phone && (
+            <div className="nhsuk-hint" id="rf-phone-hint">
+              From the record: check it with the patient
+            </div>
+          )}
           <ErrorMessage id={FIELD_IDS.phone} error={errorFor('phone')} />
           <input
             className={`nhsuk-input${errorFor('phone') ? ' nhsuk-input--error' : ''}`}
@@ -535,7 +542,12 @@ export function ReferralForm(props: ReferralFormProps) {
             type="tel"
             autoComplete="off"
             value={state.phone}
-            aria-describedby={describedBy('phone')}
+            aria-describedby={describedBy(
+              'phone',
+              fromRecord.phone !== undefined && state.phone === fromRecord.phone
+                ? 'rf-phone-hint'
+                : undefined,
+            )}
             onChange={(e) => update({ phone: e.target.value })}
           />
         </Group>
@@ -543,6 +555,11 @@ export function ReferralForm(props: ReferralFormProps) {
           <label className="nhsuk-label" htmlFor={FIELD_IDS.email}>
             Email (optional)
           </label>
+          {fromRecord.email !== undefined && state.email === fromRecord.email && (
+            <div className="nhsuk-hint" id="rf-email-hint">
+              From the record: check it with the patient
+            </div>
+          )}
           <ErrorMessage id={FIELD_IDS.email} error={errorFor('email')} />
           <input
             className={`nhsuk-input${errorFor('email') ? ' nhsuk-input--error' : ''}`}
@@ -551,7 +568,12 @@ export function ReferralForm(props: ReferralFormProps) {
             autoComplete="off"
             spellCheck={false}
             value={state.email}
-            aria-describedby={describedBy('email')}
+            aria-describedby={describedBy(
+              'email',
+              fromRecord.email !== undefined && state.email === fromRecord.email
+                ? 'rf-email-hint'
+                : undefined,
+            )}
             onChange={(e) => update({ email: e.target.value })}
           />
         </Group>

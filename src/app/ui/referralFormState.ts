@@ -17,7 +17,7 @@ import { type RankedProvider, rankProviders } from '../../domain/eligibility.js'
 import type { Episode } from '../../domain/episodes.js';
 import { conditionName } from '../../domain/evaluate.js';
 import type { Coding } from '../../domain/fitnote.js';
-import type { PatientFacts } from '../../domain/patient.js';
+import type { PatientContactPoint, PatientFacts } from '../../domain/patient.js';
 import {
   checkFormAgainstProvider,
   GENERAL_WORDING,
@@ -128,9 +128,51 @@ export interface PrefillInput {
   ranked: readonly RankedProvider[];
   /** The provider to start with (e.g. the prompt's recommendation), when eligible. */
   initialProviderId?: string | undefined;
+  /** Today: phone numbers and email addresses whose period ended before it are not offered. */
+  today?: CalendarDate | undefined;
 }
 
-export function initialFormState({ patient, episode, ranked, initialProviderId }: PrefillInput): FormState {
+/** Whether a contact point is in use on `today` (not `old`, its period not ended before today). */
+function current(point: PatientContactPoint, today: CalendarDate | undefined): boolean {
+  if (point.use === 'old' || point.value.trim() === '') return false;
+  if (point.end === undefined) return true;
+  // Without today, an end date cannot be checked: leave the number out rather than offer a stale one.
+  return today !== undefined && point.end.slice(0, 10) >= today;
+}
+
+/**
+ * The patient's phone number and email address to prefill, from the record's telecom: current ones
+ * only; for the phone a mobile first (the provider can text it); then by rank (1 first, unranked
+ * last), then in record order.
+ */
+export function preferredContacts(
+  telecom: readonly PatientContactPoint[] | undefined,
+  today?: CalendarDate,
+): { phone?: string; email?: string } {
+  const pick = (system: PatientContactPoint['system']): string | undefined => {
+    const candidates = (telecom ?? [])
+      .map((point, order) => ({ point, order }))
+      .filter(({ point }) => point.system === system && current(point, today));
+    candidates.sort(
+      (a, b) =>
+        (system === 'phone' ? Number(b.point.use === 'mobile') - Number(a.point.use === 'mobile') : 0) ||
+        (a.point.rank ?? Number.POSITIVE_INFINITY) - (b.point.rank ?? Number.POSITIVE_INFINITY) ||
+        a.order - b.order,
+    );
+    return candidates[0]?.point.value.trim();
+  };
+  const phone = pick('phone');
+  const email = pick('email');
+  return { ...(phone ? { phone } : {}), ...(email ? { email } : {}) };
+}
+
+export function initialFormState({
+  patient,
+  episode,
+  ranked,
+  initialProviderId,
+  today,
+}: PrefillInput): FormState {
   const eligible = ranked.filter((r) => r.result.eligible).map((r) => r.provider);
   // Without a provider from the prompt: the first (shortest wait) of those that specialise in the
   // patient's condition groups, else the first eligible.
@@ -138,6 +180,7 @@ export function initialFormState({ patient, episode, ranked, initialProviderId }
   const specialised = eligible.find((p) => p.eligibility.conditionGroups?.some((g) => groups.includes(g)));
   const provider = eligible.find((p) => p.id === initialProviderId) ?? specialised ?? eligible[0];
   const conditions = episode?.conditions ?? [];
+  const contacts = preferredContacts(patient.telecom, today);
   const reasonText = conditions.map(conditionName).join(' and ');
   const base = fitToProvider(
     { serviceTypes: [], modality: MODALITIES.includes('telephone') ? 'telephone' : MODALITIES[0] },
@@ -155,8 +198,8 @@ export function initialFormState({ patient, episode, ranked, initialProviderId }
     employerLiaison: false,
     shareWithEmployer: [],
     shareWithProvider: DEFAULT_SHARE_WITH_PROVIDER.slice(),
-    phone: '',
-    email: '',
+    phone: contacts.phone ?? '',
+    email: contacts.email ?? '',
     preferredMethod: 'phone',
     bestTimes: '',
     interpreterNeeded: patient.interpreterNeeded ?? false,
