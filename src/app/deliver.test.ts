@@ -138,7 +138,7 @@ describe('handOverToProvider: fhir-rest', () => {
     [
       'a network failure (or CORS refusal)',
       () => networkError(),
-      /^The app could not reach Aireside Occupational Health Service’s system.*: the connection failed or was not allowed\.$/,
+      /^The app could not reach Aireside Occupational Health Service’s system: the connection failed or was not allowed\.$/,
     ],
     [
       'a 200 that is not a transaction response',

@@ -95,18 +95,18 @@ export async function handOverToProvider(
     } catch {
       body = undefined;
     }
-  } catch (err) {
+  } catch {
     if (timedOut) {
       return {
         state: 'failed',
         reason: `${name}’s system did not answer within ${Math.round(timeoutMs / 1000)} seconds.`,
       };
     }
-    // fetch reports a refused connection, a network failure and a CORS refusal alike.
-    const detail = err instanceof Error && err.message ? ` (${err.message})` : '';
+    // fetch reports a refused connection, a network failure and a CORS refusal alike (and its
+    // message, e.g. "Failed to fetch", says no more).
     return {
       state: 'failed',
-      reason: `The app could not reach ${name}’s system${detail}: the connection failed or was not allowed.`,
+      reason: `The app could not reach ${name}’s system: the connection failed or was not allowed.`,
     };
   } finally {
     clearTimeout(timer);

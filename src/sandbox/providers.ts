@@ -299,7 +299,7 @@ export function providerPage(summary: ProviderSummary): string {
   const rows = summary.referrals
     .map(
       (r) => `<tr>
-<td data-label="Sent">${escapeHtml(r.authoredOn?.slice(0, 16).replace('T', ' ') ?? 'not given')}</td>
+<td data-label="Sent (UTC)">${escapeHtml(r.authoredOn?.slice(0, 16).replace('T', ' ') ?? 'not given')}</td>
 <td data-label="Reference">${escapeHtml(r.identifier ?? r.id)}</td>
 <td data-label="NHS number">${escapeHtml(r.nhsNumber ?? 'not given')}</td>
 <td data-label="Service">${escapeHtml(r.service ?? 'not given')}</td>
@@ -316,9 +316,9 @@ export function providerPage(summary: ProviderSummary): string {
 ${
   summary.referrals.length === 0
     ? '<p>No referrals received yet.</p>'
-    : `<table>
-<caption class="muted">${plural(summary.referrals.length, 'referral', 'referrals')} received, newest first</caption>
-<thead><tr><th scope="col">Sent</th><th scope="col">Reference</th><th scope="col">NHS number</th><th scope="col">Service</th><th scope="col">Status</th><th scope="col">FHIR</th></tr></thead>
+    : `<p id="received">${plural(summary.referrals.length, 'referral', 'referrals')} received, newest first.</p>
+<table aria-describedby="received">
+<thead><tr><th scope="col">Sent (UTC)</th><th scope="col">Reference</th><th scope="col">NHS number</th><th scope="col">Service</th><th scope="col">Status</th><th scope="col">FHIR</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>

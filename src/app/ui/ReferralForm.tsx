@@ -921,7 +921,7 @@ function Confirmation(props: {
         </div>
       )}
 
-      <p role="status" className="fp-status">
+      <p role="status" className="nhsuk-u-visually-hidden">
         {announcement}
       </p>
       {delivered && inRecord && (
