@@ -65,6 +65,7 @@ import type {
   StructureDefinition,
 } from '@medplum/fhirtypes';
 import type { CalendarDate } from '../domain/dates.js';
+import { narrowSearchParameters } from './searchParams.js';
 import { parseResourceScope } from './smartAuthScopes.js';
 import { vignetteRecords } from './vignettes.js';
 
@@ -177,6 +178,8 @@ export function ensureFhirDefinitions(): void {
   baseSearchParameters = (base.entry ?? [])
     .map((entry) => entry.resource)
     .filter((sp): sp is SearchParameter => sp?.resourceType === 'SearchParameter');
+  // Searches evaluate only the searched type's branch of multi-type parameters (see searchParams.ts).
+  narrowSearchParameters(baseResourceTypes);
   definitionsIndexed = true;
 }
 
