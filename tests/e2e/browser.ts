@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 const require_ = createRequire(__filename);
 
@@ -22,8 +22,52 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // The UI language decides how <input type="date"> shows its value (the context's locale alone
+      // leaves it mm/dd/yyyy); a UK GP's machine shows dd/mm/yyyy. Chromium needs its en-GB locale
+      // file for this (Debian: the chromium-l10n package); without it the display stays US.
+      '--lang=en-GB',
     ],
+    env: { ...process.env, LANG: 'en_GB.UTF-8', LANGUAGE: 'en_GB' },
   });
+}
+
+/** The date every e2e sandbox builds its records for, and the date the browser's clock shows. */
+export const E2E_TODAY = '2026-11-21';
+
+export interface UkContextOptions {
+  /** Viewport width in CSS pixels (400: the EHR's side panel). */
+  width: number;
+  height?: number;
+  /**
+   * The browser's date (`YYYY-MM-DD`): Date.now() is fixed at noon on it (timers still run), so the
+   * app's "today" matches the sandbox's records whatever day the tests run. Default E2E_TODAY;
+   * `null` leaves the real clock.
+   */
+  today?: string | null;
+}
+
+/**
+ * A browser context set up like a UK GP's machine: en-GB locale (so `<input type="date">` shows
+ * dd/mm/yyyy) and the Europe/London time zone. CSP is bypassed so axe can be injected.
+ */
+export async function newUkContext(browser: Browser, options: UkContextOptions): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    viewport: { width: options.width, height: options.height ?? 900 },
+    bypassCSP: true,
+    locale: 'en-GB',
+    timezoneId: 'Europe/London',
+  });
+  const today = options.today === undefined ? E2E_TODAY : options.today;
+  if (today !== null) await context.clock.setFixedTime(new Date(`${today}T12:00:00Z`));
+  return context;
+}
+
+/** A page in its own UK context (closing the page's context closes the page). */
+export async function newUkPage(browser: Browser, options: UkContextOptions): Promise<Page> {
+  const context = await newUkContext(browser, options);
+  const page = await context.newPage();
+  page.once('close', () => void context.close());
+  return page;
 }
 
 export interface AxeViolation {
@@ -33,11 +77,14 @@ export interface AxeViolation {
   nodes: Array<{ target: string[] }>;
 }
 
-/** Runs axe-core (WCAG 2.x A/AA and best practice) on the page; returns its violations. */
-export async function axe(page: Page): Promise<AxeViolation[]> {
+/**
+ * Runs axe-core (WCAG 2.x A/AA and best practice) on the page; returns its violations. `disableRules`
+ * turns named rules off (say why where it is used).
+ */
+export async function axe(page: Page, disableRules: readonly string[] = []): Promise<AxeViolation[]> {
   const source = readFileSync(require_.resolve('axe-core/axe.min.js'), 'utf8');
   await page.addScriptTag({ content: source });
-  return page.evaluate(async () => {
+  return page.evaluate(async (disabled) => {
     const result = await (
       window as unknown as {
         axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> };
@@ -47,6 +94,7 @@ export async function axe(page: Page): Promise<AxeViolation[]> {
         type: 'tag',
         values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
       },
+      rules: Object.fromEntries(disabled.map((id) => [id, { enabled: false }])),
     });
     return result.violations.map((v) => ({
       id: v.id,
@@ -54,7 +102,7 @@ export async function axe(page: Page): Promise<AxeViolation[]> {
       help: v.help,
       nodes: v.nodes.map((n) => ({ target: n.target })),
     }));
-  });
+  }, disableRules);
 }
 
 /** Readable summary of violations for a failing assertion. */

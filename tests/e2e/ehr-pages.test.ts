@@ -4,27 +4,14 @@
  * through the form appears in the record's table. The app in the iframe need not be built: the
  * frame may show the "build the app first" page.
  */
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { type RunningSandbox, startSandbox } from '../../src/sandbox/server.js';
-import { axe, describeViolations, launchBrowser } from './browser.js';
+import type { Page } from 'playwright-core';
+import { newUkPage } from './browser.js';
+import { checkScreen, setUpE2e } from './support.js';
 
-let browser: Browser;
-let sandbox: RunningSandbox;
-
-beforeAll(async () => {
-  mkdirSync('test-results', { recursive: true });
-  sandbox = await startSandbox({ port: 0, host: '127.0.0.1', today: '2026-11-21' });
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await sandbox?.close();
-});
+const env = setUpE2e({ requireApp: false });
 
 async function withPage(width: number, run: (page: Page) => Promise<void>): Promise<void> {
-  const page = await browser.newPage({ viewport: { width, height: 900 }, bypassCSP: true, locale: 'en-GB' });
+  const page = await newUkPage(env.browser, { width });
   try {
     await run(page);
   } finally {
@@ -32,13 +19,8 @@ async function withPage(width: number, run: (page: Page) => Promise<void>): Prom
   }
 }
 
-async function checkPage(page: Page, width: number, shot: string): Promise<void> {
-  const violations = await axe(page);
-  expect(describeViolations(violations)).toEqual([]);
-  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-  expect(scrollWidth).toBeLessThanOrEqual(width);
-  await page.screenshot({ path: `test-results/${shot}-${width}.png`, fullPage: true });
-}
+const checkPage = (page: Page, width: number, shot: string) =>
+  checkScreen(page, `${shot}-${width}`, { dir: 'test-results' });
 
 describe.each([
   ['desktop', 1024],
@@ -46,7 +28,7 @@ describe.each([
 ])('EHR pages at %s width (%d px)', (_label, width) => {
   it('the patient list passes axe and fits', async () => {
     await withPage(width, async (page) => {
-      await page.goto(`${sandbox.url}/ehr/`);
+      await page.goto(`${env.sandbox.url}/ehr/`);
       expect(await page.locator('table').textContent()).toContain('TESTBROOK, Peter');
       await checkPage(page, width, 'ehr-patient-list');
     });
@@ -54,7 +36,7 @@ describe.each([
 
   it("Peter's record passes axe and fits, with the app's iframe in the side panel", async () => {
     await withPage(width, async (page) => {
-      await page.goto(`${sandbox.url}/ehr/patient/peter`);
+      await page.goto(`${env.sandbox.url}/ehr/patient/peter`);
       const frame = page.locator('iframe[title="Fit note prompt"]');
       await frame.waitFor();
       const box = await frame.boundingBox();
@@ -66,7 +48,7 @@ describe.each([
 
   it('a form with errors shows the error summary, passes axe and fits', async () => {
     await withPage(width, async (page) => {
-      await page.goto(`${sandbox.url}/ehr/patient/john`);
+      await page.goto(`${env.sandbox.url}/ehr/patient/john`);
       await page.fill('#days', 'ten');
       await page.click('button:has-text("Issue fit note")');
       await page.waitForSelector('.nhsuk-error-summary');
@@ -79,7 +61,7 @@ describe.each([
 
 it('issuing a fit note through the form shows the new note in the table and relaunches the app', async () => {
   await withPage(1024, async (page) => {
-    await page.goto(`${sandbox.url}/ehr/patient/peter`);
+    await page.goto(`${env.sandbox.url}/ehr/patient/peter`);
     const firstLaunch = await page.getAttribute('iframe[title="Fit note prompt"]', 'src');
     const rowsBefore = await page.locator('section[aria-labelledby="fit-notes-heading"] tbody tr').count();
     await page.fill('#start', '2026-11-23');

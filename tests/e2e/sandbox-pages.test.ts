@@ -4,34 +4,20 @@
  * pass axe; screenshots go to test-results/ for a person to look at.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { startSandbox } from '../../src/sandbox/server.js';
-import { axe, describeViolations, launchBrowser } from './browser.js';
+import { newUkPage } from './browser.js';
+import { checkScreen, setUpE2e } from './support.js';
 
-let browser: Browser;
-let sandbox: Awaited<ReturnType<typeof startSandbox>>;
-
-beforeAll(async () => {
-  mkdirSync('test-results', { recursive: true });
-  sandbox = await startSandbox({ port: 0, host: '127.0.0.1', today: '2026-11-21' });
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await sandbox?.close();
-});
+const env = setUpE2e({ requireApp: false });
 
 async function authorizeUrl(): Promise<string> {
-  const response = await fetch(`${sandbox.url}/auth/launch`, {
+  const response = await fetch(`${env.sandbox.url}/auth/launch`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       patient: 'peter',
       fhirUser: 'Practitioner/gp-1',
       needPatientBanner: true,
-      smartStyleUrl: `${sandbox.url}/style.json`,
+      smartStyleUrl: `${env.sandbox.url}/style.json`,
     }),
   });
   const { launch } = (await response.json()) as { launch: string };
@@ -39,23 +25,23 @@ async function authorizeUrl(): Promise<string> {
   const params = new URLSearchParams({
     response_type: 'code',
     client_id: 'fitnote-prompt',
-    redirect_uri: `${sandbox.url}/app/`,
+    redirect_uri: `${env.sandbox.url}/app/`,
     scope: 'launch openid fhirUser patient/Patient.r patient/Observation.rs',
     state: 'e2e-state',
-    aud: sandbox.fhirBaseUrl,
+    aud: env.sandbox.fhirBaseUrl,
     launch,
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
   });
-  return `${sandbox.url}/auth/authorize?${params}`;
+  return `${env.sandbox.url}/auth/authorize?${params}`;
 }
 
 const pages: Array<[string, () => Promise<string>]> = [
-  ['index', async () => `${sandbox.url}/`],
+  ['index', async () => `${env.sandbox.url}/`],
   ['clinician picker', authorizeUrl],
   [
     'authorization error',
-    async () => `${sandbox.url}/auth/authorize?client_id=unknown-app&response_type=code`,
+    async () => `${env.sandbox.url}/auth/authorize?client_id=unknown-app&response_type=code`,
   ],
 ];
 
@@ -66,17 +52,10 @@ describe.each([
   it.each(pages)(
     '%s passes axe and fits the width',
     async (name, url) => {
-      const page = await browser.newPage({ viewport: { width, height: 800 }, bypassCSP: true });
+      const page = await newUkPage(env.browser, { width, height: 800 });
       try {
         await page.goto(await url());
-        const violations = await axe(page);
-        expect(describeViolations(violations)).toEqual([]);
-        const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-        expect(scrollWidth).toBeLessThanOrEqual(width);
-        await page.screenshot({
-          path: `test-results/sandbox-${name.replace(/ /g, '-')}-${width}.png`,
-          fullPage: true,
-        });
+        await checkScreen(page, `sandbox-${name.replace(/ /g, '-')}-${width}`, { dir: 'test-results' });
       } finally {
         await page.close();
       }
