@@ -107,6 +107,36 @@ describe('fast path and thorough reader agree', () => {
       expect(fastReadRecord(readJson(`examples/records/${name}`))).toBeDefined();
     }
   });
+
+  it.each<[string, unknown, boolean]>([
+    [
+      'phones and emails',
+      [
+        { system: 'phone', value: '07700 900001', use: 'mobile', rank: 1 },
+        { system: 'email', value: 'a@example.org' },
+      ],
+      true,
+    ],
+    [
+      'an ended number, a fax and a blank value',
+      [
+        { system: 'phone', value: '0113 496 0100', period: { end: '2020-01-01' } },
+        { system: 'fax', value: '1' },
+        { system: 'phone', value: ' ' },
+      ],
+      true,
+    ],
+    ['a number given as a number', [{ system: 'phone', value: 7700900001 }], false],
+    ['telecom that is not a list', { system: 'phone', value: '07700 900001' }, false],
+    ['a rank given as text', [{ system: 'phone', value: '07700 900001', rank: '1' }], false],
+  ])('Patient.telecom: %s (fast path: %s)', (label, telecom, fast) => {
+    const input = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [{ resource: { ...PATIENT, telecom } }],
+    };
+    expect(expectSame(label, input)).toBe(fast);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

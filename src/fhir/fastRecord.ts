@@ -32,7 +32,7 @@ import {
 } from '../domain/codes.js';
 import { bstBounds, type DayNumber, datePrefix, formatDay } from '../domain/dates.js';
 import type { FitNote, FitNoteCondition, Fitness } from '../domain/fitnote.js';
-import type { PatientFacts } from '../domain/patient.js';
+import type { PatientContactPoint, PatientFacts } from '../domain/patient.js';
 import {
   createFitNoteReader,
   type FitNoteReader,
@@ -525,6 +525,29 @@ function fastPatientFacts(patient: Obj, id: string): PatientFacts {
   if (interpreter !== undefined) {
     if (typeof interpreter.valueBoolean !== 'boolean') throw DECLINE;
     facts.interpreterNeeded = interpreter.valueBoolean;
+  }
+
+  const telecom = patient.telecom;
+  if (telecom !== undefined) {
+    if (!Array.isArray(telecom)) throw DECLINE;
+    const points: PatientContactPoint[] = [];
+    for (const point of telecom) {
+      if (!isObj(point) || !optionalText(point.system) || !optionalText(point.value)) throw DECLINE;
+      if (!optionalText(point.use) || !(point.rank === undefined || typeof point.rank === 'number'))
+        throw DECLINE;
+      if (!isPeriod(point.period)) throw DECLINE;
+      const value = point.value as string | undefined;
+      if ((point.system !== 'phone' && point.system !== 'email') || !value?.trim()) continue;
+      const end = (point.period as Obj | undefined)?.end as string | undefined;
+      points.push({
+        system: point.system,
+        value,
+        ...(point.use !== undefined ? { use: point.use as string } : {}),
+        ...(point.rank !== undefined ? { rank: point.rank as number } : {}),
+        ...(end !== undefined ? { end } : {}),
+      });
+    }
+    if (points.length > 0) facts.telecom = points;
   }
   return facts;
 }

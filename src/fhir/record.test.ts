@@ -309,6 +309,40 @@ describe('patient facts', () => {
     expect(facts(patient({ communication })).patient.language).toBe(language);
   });
 
+  it('reads the phone numbers and email addresses, with use, rank and end, in record order', () => {
+    const record = facts(
+      patient({
+        telecom: [
+          { system: 'phone', value: '0113 496 0100', use: 'home', rank: 2 },
+          { system: 'fax', value: '0113 496 0199' },
+          { system: 'email', value: 'test.person@example.org' },
+          {
+            system: 'phone',
+            value: '07700 900001',
+            use: 'mobile',
+            period: { start: '2019-01-01', end: '2026-12-31' },
+          },
+          { system: 'phone', value: '  ' },
+        ],
+      }),
+    );
+    expect(record.patient.telecom).toEqual([
+      { system: 'phone', value: '0113 496 0100', use: 'home', rank: 2 },
+      { system: 'email', value: 'test.person@example.org' },
+      { system: 'phone', value: '07700 900001', use: 'mobile', end: '2026-12-31' },
+    ]);
+    expect(record.problems).toEqual([]);
+  });
+
+  it('reports a malformed telecom list and carries on without it', () => {
+    const record = facts(
+      patient({ telecom: [{ system: 'phone', value: 7700900001 }], birthDate: '1990-01-02' }),
+    );
+    expect(record.patient.telecom).toBeUndefined();
+    expect(record.patient.birthDate).toBe('1990-01-02');
+    expect(record.problems).toEqual([expect.stringContaining("The Patient's telecom could not be read")]);
+  });
+
   it('reads the interpreter flag from the Patient or from the preferred language', () => {
     const url = 'http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired';
     expect(facts(patient({ extension: [{ url, valueBoolean: false }] })).patient.interpreterNeeded).toBe(

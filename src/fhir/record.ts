@@ -21,7 +21,7 @@ import {
 import { type CalendarDate, formatDay, londonDay, parseCalendarDate } from '../domain/dates.js';
 import type { FitNote, UnreadableFitNote } from '../domain/fitnote.js';
 import { isValidNhsNumber } from '../domain/nhsNumber.js';
-import type { PatientFacts } from '../domain/patient.js';
+import type { PatientContactPoint, PatientFacts } from '../domain/patient.js';
 import { fastReadRecord } from './fastRecord.js';
 import {
   createFitNoteReader,
@@ -285,6 +285,21 @@ function readPatientFacts(
     if (typeof interpreter.valueBoolean === 'boolean') facts.interpreterNeeded = interpreter.valueBoolean;
     else problems.push('The Patient’s "interpreter required" extension has no yes/no value: it was ignored.');
   }
+  const telecom = parsePart(PatientPartSchemas.telecom, patient.telecom, 'telecom', problems) ?? [];
+  const points = telecom.flatMap((point): PatientContactPoint[] =>
+    (point.system === 'phone' || point.system === 'email') && point.value?.trim()
+      ? [
+          {
+            system: point.system,
+            value: point.value,
+            ...(point.use !== undefined ? { use: point.use } : {}),
+            ...(point.rank !== undefined ? { rank: point.rank } : {}),
+            ...(point.period?.end !== undefined ? { end: point.period.end } : {}),
+          },
+        ]
+      : [],
+  );
+  if (points.length > 0) facts.telecom = points;
   return { facts, identity: { id, refs, nhsNumber: facts.nhsNumber } };
 }
 

@@ -114,6 +114,15 @@ export const PatientPartSchemas = {
     }),
   ),
   extension: z.array(ExtensionSchema),
+  telecom: z.array(
+    z.object({
+      system: optionalText,
+      value: optionalText,
+      use: optionalText,
+      rank: z.optional(z.number()),
+      period: z.optional(PeriodSchema),
+    }),
+  ),
 } as const;
 
 /** EmploymentStatus and Occupation observations (read once per record). */

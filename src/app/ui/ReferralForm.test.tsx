@@ -158,6 +158,8 @@ describe('ReferralForm sending', () => {
 
   it('links every problem to its field (phone for a phone preference, diagnosis not shared)', () => {
     const { send } = setup();
+    // The record's phone number was prefilled: take it out.
+    fireEvent.change(screen.getByLabelText('Phone'), { target: { value: '' } });
     fireEvent.click(checkbox('Diagnosis'));
     fireEvent.click(checkbox(/agrees to this referral/));
     fireEvent.click(screen.getByRole('button', { name: 'Send referral' }));
@@ -182,7 +184,12 @@ describe('ReferralForm sending', () => {
     const [form, provider] = send.mock.calls[0] as [DomainReferralForm, Provider];
     expect(provider.id).toBe('case-managed-support');
     expect(form.consent).toEqual({ given: true, recordedAt: NOW.toISOString() });
-    expect(form.contact).toEqual({ phone: '07700 900123', preferredMethod: 'phone' });
+    // The phone as typed, the email from the record.
+    expect(form.contact).toEqual({
+      phone: '07700 900123',
+      email: 'peter.testbrook@example.com',
+      preferredMethod: 'phone',
+    });
     expect(form.employment).toMatchObject({
       status: 'employed',
       occupation: 'Call-centre adviser',
