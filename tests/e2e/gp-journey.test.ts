@@ -4,7 +4,9 @@
  * refers from it, and the ServiceRequest, Consent and Task are in the sandbox FHIR server. Every
  * screen on the way passes axe at 400 px (the side panel's width); screenshots go to test-results/.
  */
+import type { Bundle, ServiceRequest } from '@medplum/fhirtypes';
 import type { Page } from 'playwright-core';
+import { ID_SYSTEM } from '../../src/domain/codes.js';
 import { newUkPage } from './browser.js';
 import { checkScreen, openApp as openAppFor, REFERRAL_DONE, setUpE2e } from './support.js';
 
@@ -52,12 +54,25 @@ it('Peter: the prompt appears in the record, and one click leads to a referral t
   await dialog.getByRole('button', { name: 'Refer now' }).click();
   await page.getByRole('heading', { name: 'Refer to a work and health provider' }).waitFor();
   await check(page, 'referral-form');
-  await page.getByLabel('Phone', { exact: true }).fill('07700 900123');
+  // The contact details come from the record; the provider is one whose endpoint the sandbox hosts.
+  expect(await page.getByLabel('Phone', { exact: true }).inputValue()).toBe('07700 900104');
+  await page.getByRole('radio', { name: 'Pennine Work and Wellbeing Case Management' }).check();
   await page.getByLabel(/The patient agrees to this referral/).check();
   await page.getByRole('button', { name: 'Send referral' }).click();
   await page.getByRole('heading', { name: REFERRAL_DONE }).waitFor({ timeout: 20_000 });
   await check(page, 'sent');
   expect(await referralCounts('peter')).toEqual(before.map((n) => n + 1));
+  // Delivered: the same ServiceRequest, by its identifier, is at the provider's own FHIR endpoint.
+  expect(
+    await page.locator('[data-destination]').evaluateAll((items) => items.map((li) => li.textContent)),
+  ).toEqual(['Done In the patient’s record', 'Done Delivered to Pennine Work and Wellbeing Case Management']);
+  const reference = (await page.locator('.fp-identifier').textContent())?.replace('Reference: ', '') ?? '';
+  const atProvider = await fetch(
+    `${env.sandbox.url}/providers/case-managed-support/fhir/ServiceRequest?identifier=${encodeURIComponent(`${ID_SYSTEM.referral}|${reference}`)}`,
+  );
+  const found = (await atProvider.json()) as Bundle<ServiceRequest>;
+  expect(found.total).toBe(1);
+  expect(found.entry?.[0]?.resource?.subject?.identifier?.value).toBe('9990000042');
   await page.close();
 }, 90_000);
 
