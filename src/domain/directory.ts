@@ -11,7 +11,8 @@
  * Ranges (`ageRange`, `employerSize`) are inclusive at both ends: `employerSize.max: 249` means
  * "fewer than 250 staff".
  */
-import { z } from 'zod';
+
+import * as z from 'zod/mini';
 import {
   EMPLOYMENT_STATUSES,
   type EmploymentStatus,
@@ -22,6 +23,7 @@ import {
 } from './codes.js';
 import { CONDITION_GROUP_IDS } from './conditionGroups.js';
 import { parseCalendarDate } from './dates.js';
+import './zodEnglish.js';
 
 /** Plain-English names of the service types, as a GP reads them ("Does not offer physiotherapy"). */
 export const SERVICE_TYPE_LABELS: Record<ServiceType, string> = {
@@ -61,40 +63,51 @@ export const ENDPOINT_MISSING = selfContained(
 );
 
 /** A real calendar date written `YYYY-MM-DD`. */
-export const CalendarDateSchema = z
-  .string()
-  .refine((s) => parseCalendarDate(s) !== undefined, { message: 'must be a real date written YYYY-MM-DD' });
+export const CalendarDateSchema = z.string().check(
+  z.refine((s) => parseCalendarDate(s) !== undefined, {
+    message: 'must be a real date written YYYY-MM-DD',
+  }),
+);
 
-const slug = z
-  .string()
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { message: 'must be lower-case letters, digits and single hyphens' });
+const slug = z.string().check(
+  z.regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, {
+    message: 'must be lower-case letters, digits and single hyphens',
+  }),
+);
 
 /** A UK postcode area ("LS") or district ("LS6", "EC1A"); written in capitals. */
-export const AreaCodeSchema = z.string().regex(/^[A-Z]{1,2}(?:\d[A-Z\d]?)?$/, {
-  message: 'must be a postcode area or district in capitals, such as "LS" or "LS6"',
-});
+export const AreaCodeSchema = z.string().check(
+  z.regex(/^[A-Z]{1,2}(?:\d[A-Z\d]?)?$/, {
+    message: 'must be a postcode area or district in capitals, such as "LS" or "LS6"',
+  }),
+);
 
-const count = z.number().int().min(0);
+const count = z.int().check(z.gte(0));
 
-const RangeSchema = z
-  .strictObject({ min: count.optional(), max: count.optional() })
-  .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, {
+const RangeSchema = z.strictObject({ min: z.optional(count), max: z.optional(count) }).check(
+  z.refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, {
     message: 'has "min" above "max"',
-  });
+  }),
+);
+
+/** A list of at least one item. */
+const nonEmptyList = <T extends z.core.SomeType>(item: T) => z.array(item).check(z.minLength(1));
+/** Trimmed text, not empty. */
+const text = z.string().check(z.trim(), z.minLength(1));
 
 export const EligibilitySchema = z.strictObject({
   /** Employment statuses the service accepts. */
-  employmentStatus: z.array(z.enum(PROVIDER_EMPLOYMENT_STATUSES)).min(1),
+  employmentStatus: nonEmptyList(z.enum(PROVIDER_EMPLOYMENT_STATUSES)),
   /** Condition groups the service accepts; absent = any condition. */
-  conditionGroups: z.array(z.enum(CONDITION_GROUP_IDS)).min(1).optional(),
+  conditionGroups: z.optional(nonEmptyList(z.enum(CONDITION_GROUP_IDS))),
   /** Ages (whole years, inclusive). */
-  ageRange: RangeSchema.optional(),
+  ageRange: z.optional(RangeSchema),
   /** Postcode areas/districts covered; absent = anywhere. */
-  areaCodes: z.array(AreaCodeSchema).min(1).optional(),
+  areaCodes: z.optional(nonEmptyList(AreaCodeSchema)),
   /** Employer headcount (inclusive), applied to employed patients. */
-  employerSize: RangeSchema.optional(),
+  employerSize: z.optional(RangeSchema),
   /** Turn away employed patients whose employer has its own occupational health service. */
-  excludeIfEmployerHasOccupationalHealth: z.boolean().default(false),
+  excludeIfEmployerHasOccupationalHealth: z._default(z.boolean(), false),
 });
 
 const baseUrl = z.url({
@@ -122,36 +135,38 @@ export const EndpointSchema = z.discriminatedUnion(
 export const ProviderSchema = z
   .strictObject({
     id: slug,
-    name: z.string().trim().min(1),
-    description: z.string().trim().min(1),
-    services: z.array(z.enum(SERVICE_TYPES)).min(1),
-    modalities: z.array(z.enum(MODALITIES)).min(1),
+    name: text,
+    description: text,
+    services: nonEmptyList(z.enum(SERVICE_TYPES)),
+    modalities: nonEmptyList(z.enum(MODALITIES)),
     eligibility: EligibilitySchema,
     status: z.enum(['open', 'paused', 'closed']),
-    activeFrom: CalendarDateSchema.optional(),
-    activeTo: CalendarDateSchema.optional(),
+    activeFrom: z.optional(CalendarDateSchema),
+    activeTo: z.optional(CalendarDateSchema),
     lastVerified: CalendarDateSchema,
     waitingTimeDays: count,
     contact: z.strictObject({
-      phone: z.string().trim().min(1),
-      email: z.email({ message: 'must be an email address' }).optional(),
-      website: baseUrl.optional(),
+      phone: text,
+      email: z.optional(z.email({ message: 'must be an email address' })),
+      website: z.optional(baseUrl),
     }),
-    selfReferral: z
-      .strictObject({
-        instructions: z.string().trim().min(1),
-        phone: z.string().trim().min(1).optional(),
-        url: baseUrl.optional(),
-      })
-      .optional(),
+    selfReferral: z.optional(
+      z.strictObject({
+        instructions: text,
+        phone: z.optional(text),
+        url: z.optional(baseUrl),
+      }),
+    ),
     endpoint: EndpointSchema,
   })
-  .refine(
-    (p) =>
-      p.activeFrom === undefined ||
-      p.activeTo === undefined ||
-      (parseCalendarDate(p.activeFrom) ?? 0) < (parseCalendarDate(p.activeTo) ?? 0),
-    { message: 'must be after "activeFrom"', path: ['activeTo'] },
+  .check(
+    z.refine(
+      (p) =>
+        p.activeFrom === undefined ||
+        p.activeTo === undefined ||
+        (parseCalendarDate(p.activeFrom) ?? 0) < (parseCalendarDate(p.activeTo) ?? 0),
+      { message: 'must be after "activeFrom"', path: ['activeTo'] },
+    ),
   );
 
 export const DirectorySchema = z.strictObject({

@@ -2,7 +2,7 @@
  * Turns zod issues into one plain-English line each, naming the item (rule id, provider id…) and the
  * field, and showing the value that was given. Used by every file an IT lead edits.
  */
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 

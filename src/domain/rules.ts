@@ -4,10 +4,12 @@
  * cannot express on one field (duplicate ids, unknown template variables, summaries too long for a
  * CDS Hooks card, references to rules or providers that do not exist).
  */
-import { z } from 'zod';
+
+import * as z from 'zod/mini';
 import { EMPLOYMENT_STATUSES } from './codes.js';
 import { CONDITION_GROUP_IDS } from './conditionGroups.js';
 import { describeIssues, type ParseResult, parseJsonText } from './problems.js';
+import './zodEnglish.js';
 
 export const TEMPLATE_VARIABLES = [
   'absenceWeeks',
@@ -27,83 +29,100 @@ const SUMMARY_MIN_CONDITION = 20;
 const days = (what: string) =>
   z
     .int({ error: `must be a whole number of ${what}` })
-    .min(1, { error: `must be a whole number of ${what}, 1 or more` });
+    .check(z.gte(1, { error: `must be a whole number of ${what}, 1 or more` }));
+
+const onlyTrue = z.optional(z.literal(true, { error: 'can only be true (leave it out otherwise)' }));
 
 const WhenSchema = z
   .strictObject({
-    absenceDaysAtLeast: days('days').max(3650, { error: 'must be at most 3650 days (10 years)' }).optional(),
-    noteCountAtLeast: days('notes').optional(),
-    episodesIn12MonthsAtLeast: days('episodes').optional(),
-    firstNote: z.literal(true, { error: 'can only be true (leave it out otherwise)' }).optional(),
-    exceedsExpectedDuration: z
-      .literal(true, { error: 'can only be true (leave it out otherwise)' })
-      .optional(),
+    absenceDaysAtLeast: z.optional(
+      days('days').check(z.lte(3650, { error: 'must be at most 3650 days (10 years)' })),
+    ),
+    noteCountAtLeast: z.optional(days('notes')),
+    episodesIn12MonthsAtLeast: z.optional(days('episodes')),
+    firstNote: onlyTrue,
+    exceedsExpectedDuration: onlyTrue,
   })
-  .refine((when) => Object.keys(when).length > 0, {
-    error:
-      'needs at least one trigger: absenceDaysAtLeast, noteCountAtLeast, episodesIn12MonthsAtLeast, firstNote or exceedsExpectedDuration',
-  });
+  .check(
+    z.refine((when) => Object.keys(when).length > 0, {
+      error:
+        'needs at least one trigger: absenceDaysAtLeast, noteCountAtLeast, episodesIn12MonthsAtLeast, firstNote or exceedsExpectedDuration',
+    }),
+  );
 
 const SourceSchema = z.strictObject({
-  label: z.string().trim().min(1, { error: 'must name where the threshold comes from' }).max(100),
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) link' }).optional(),
+  label: z
+    .string()
+    .check(z.trim(), z.minLength(1, { error: 'must name where the threshold comes from' }), z.maxLength(100)),
+  url: z.optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) link' })),
 });
 
 const AgeRangeSchema = z
   .strictObject({
-    min: z.int().min(0).max(120).optional(),
-    max: z.int().min(0).max(120).optional(),
+    min: z.optional(z.int().check(z.gte(0), z.lte(120))),
+    max: z.optional(z.int().check(z.gte(0), z.lte(120))),
   })
-  .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, {
-    error: 'min must not be more than max',
-  });
+  .check(
+    z.refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, {
+      error: 'min must not be more than max',
+    }),
+  );
 
-const idSchema = z.string({ error: 'must be text' }).regex(/^[a-z0-9][a-z0-9-]{0,63}$/, {
-  error: 'must be lower-case letters, digits and hyphens (e.g. "six-weeks-oh")',
-});
+const idSchema = z.string({ error: 'must be text' }).check(
+  z.regex(/^[a-z0-9][a-z0-9-]{0,63}$/, {
+    error: 'must be lower-case letters, digits and hyphens (e.g. "six-weeks-oh")',
+  }),
+);
 
 export const RuleSchema = z.strictObject({
   id: idSchema,
-  title: z.string().trim().min(1, { error: 'must not be empty' }).max(120),
+  title: z.string().check(z.trim(), z.minLength(1, { error: 'must not be empty' }), z.maxLength(120)),
   enabled: z.boolean({ error: 'must be true or false' }),
   when: WhenSchema,
-  conditionGroups: z
-    .array(z.enum(CONDITION_GROUP_IDS))
-    .min(1, { error: 'leave it out to match any condition' })
-    .optional(),
-  employmentStatus: z
-    .array(z.enum(EMPLOYMENT_STATUSES.filter((s) => s !== 'unknown')))
-    .min(1, { error: 'leave it out to match anyone' })
-    .optional(),
-  ageRange: AgeRangeSchema.optional(),
-  mayBeFitOnly: z.boolean().optional(),
+  conditionGroups: z.optional(
+    z
+      .array(z.enum(CONDITION_GROUP_IDS))
+      .check(z.minLength(1, { error: 'leave it out to match any condition' })),
+  ),
+  employmentStatus: z.optional(
+    z
+      .array(z.enum(EMPLOYMENT_STATUSES.filter((s) => s !== 'unknown')))
+      .check(z.minLength(1, { error: 'leave it out to match anyone' })),
+  ),
+  ageRange: z.optional(AgeRangeSchema),
+  mayBeFitOnly: z.optional(z.boolean()),
   indicator: z.enum(['info', 'warning', 'critical']),
-  summary: z.string().trim().min(1, { error: 'must not be empty' }),
-  detail: z.string().max(2000).optional(),
+  summary: z.string().check(z.trim(), z.minLength(1, { error: 'must not be empty' })),
+  detail: z.optional(z.string().check(z.maxLength(2000))),
   providers: z.array(idSchema),
   source: SourceSchema,
   /** Rules whose prompt this one replaces when both fire for an episode (e.g. six weeks replaces two). */
-  supersedes: z.array(idSchema).optional(),
+  supersedes: z.optional(z.array(idSchema)),
   /** `once-per-episode` (default): at most one prompt per episode; `each-note`: again after each new note. */
-  repeat: z.enum(['once-per-episode', 'each-note']).optional(),
+  repeat: z.optional(z.enum(['once-per-episode', 'each-note'])),
 });
 
 const ExpectedDurationSchema = z
   .strictObject({
-    label: z.string().trim().min(1).max(100),
-    conditionGroup: z.enum(CONDITION_GROUP_IDS).optional(),
-    system: z.string().min(1).optional(),
-    code: z.string().min(1).optional(),
+    label: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+    conditionGroup: z.optional(z.enum(CONDITION_GROUP_IDS)),
+    system: z.optional(z.string().check(z.minLength(1))),
+    code: z.optional(z.string().check(z.minLength(1))),
     days: days('days'),
   })
-  .refine((d) => (d.conditionGroup !== undefined) !== (d.system !== undefined && d.code !== undefined), {
-    error: 'give either conditionGroup, or both system and code',
-  });
+  .check(
+    z.refine((d) => (d.conditionGroup !== undefined) !== (d.system !== undefined && d.code !== undefined), {
+      error: 'give either conditionGroup, or both system and code',
+    }),
+  );
 
 export const RulesFileSchema = z.strictObject({
   schemaVersion: z.literal(1, { error: 'must be 1 (this is the only version so far)' }),
-  episodeGapDays: z.int().min(0, { error: 'must be a whole number of days, 0 or more' }).max(60).default(7),
-  expectedDurations: z.array(ExpectedDurationSchema).optional(),
+  episodeGapDays: z._default(
+    z.int().check(z.gte(0, { error: 'must be a whole number of days, 0 or more' }), z.lte(60)),
+    7,
+  ),
+  expectedDurations: z.optional(z.array(ExpectedDurationSchema)),
   rules: z.array(RuleSchema),
 });
 
