@@ -38,7 +38,7 @@ import type {
   ServiceRequest,
   Task,
 } from '@medplum/fhirtypes';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   CODE_SYSTEM,
   EMPLOYMENT_STATUSES,
@@ -68,6 +68,7 @@ import {
 } from './directory.js';
 import type { Episode } from './episodes.js';
 import { stableUuid } from './stableId.js';
+import './zodEnglish.js';
 
 /** The reason given when the GP chooses not to state the diagnosis. */
 export const GENERAL_WORDING = 'Work and health support while off work';
@@ -78,50 +79,57 @@ export const NO_CONSENT = selfContained(
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 /** A FHIR instant: date, time to the second, and a time zone. */
-export const InstantSchema = z.string().refine((s) => INSTANT.test(s) && londonDay(s) !== undefined, {
-  message: 'must be a date and time with a time zone, such as 2026-11-21T10:15:00Z',
-});
+export const InstantSchema = z.string().check(
+  z.refine((s) => INSTANT.test(s) && londonDay(s) !== undefined, {
+    message: 'must be a date and time with a time zone, such as 2026-11-21T10:15:00Z',
+  }),
+);
 
-const text = z.string().trim().min(1);
-const shareList = z
-  .array(z.enum(SHARE_CATEGORIES))
-  .refine((list) => new Set(list).size === list.length, { message: 'lists the same item twice' });
+const text = z.string().check(z.trim(), z.minLength(1));
+/** A check that a list names each item once. */
+const noRepeats = (message: string) =>
+  z.refine<readonly string[]>((list) => new Set(list).size === list.length, { message });
+const shareList = z.array(z.enum(SHARE_CATEGORIES)).check(noRepeats('lists the same item twice'));
 
 export const ReferralFormSchema = z
   .strictObject({
     serviceTypes: z
       .array(z.enum(SERVICE_TYPES))
-      .min(1, { message: selfContained('Choose at least one service for the patient.') })
-      .refine((list) => new Set(list).size === list.length, { message: 'lists the same service twice' }),
+      .check(
+        z.minLength(1, { message: selfContained('Choose at least one service for the patient.') }),
+        noRepeats('lists the same service twice'),
+      ),
     modality: z.enum(MODALITIES),
     reason: z.strictObject({
       text,
-      codings: z
-        .array(z.strictObject({ system: text, code: text, display: z.string().optional() }))
-        .optional(),
+      codings: z.optional(
+        z.array(z.strictObject({ system: text, code: text, display: z.optional(z.string()) })),
+      ),
       useGeneralWording: z.boolean(),
     }),
     employment: z.strictObject({
       status: z.enum(EMPLOYMENT_STATUSES),
-      occupation: text.optional(),
-      employerName: text.optional(),
-      employerSize: z.number().int().min(1).optional(),
-      employerHasOccupationalHealth: z.boolean().optional(),
+      occupation: z.optional(text),
+      employerName: z.optional(text),
+      employerSize: z.optional(z.int().check(z.gte(1))),
+      employerHasOccupationalHealth: z.optional(z.boolean()),
       /** True when these facts are already in the record (so the record's Observations are referenced). */
       recordedInRecord: z.boolean(),
     }),
     employerLiaison: z.strictObject({ requested: z.boolean(), shareWithEmployer: shareList }),
-    shareWithProvider: shareList.min(1, {
-      message: selfContained('Choose what the provider may receive (at least the contact details).'),
-    }),
+    shareWithProvider: shareList.check(
+      z.minLength(1, {
+        message: selfContained('Choose what the provider may receive (at least the contact details).'),
+      }),
+    ),
     contact: z.strictObject({
-      phone: text.optional(),
-      email: z.email({ message: 'must be an email address' }).optional(),
+      phone: z.optional(text),
+      email: z.optional(z.email({ message: 'must be an email address' })),
       preferredMethod: z.enum(['phone', 'email', 'letter', 'text']),
-      bestTimes: text.optional(),
+      bestTimes: z.optional(text),
     }),
-    interpreter: z.strictObject({ needed: z.boolean(), language: text.optional() }),
-    freeText: z.string().optional(),
+    interpreter: z.strictObject({ needed: z.boolean(), language: z.optional(text) }),
+    freeText: z.optional(z.string()),
     consent: z.strictObject(
       {
         given: z.literal(true, { error: NO_CONSENT }),
@@ -130,30 +138,32 @@ export const ReferralFormSchema = z
       { error: (iss) => (iss.input === undefined ? NO_CONSENT : undefined) },
     ),
   })
-  .superRefine((form, ctx) => {
-    const add = (message: string, path: PropertyKey[]) =>
-      ctx.addIssue({ code: 'custom', message: selfContained(message), path });
-    if (!form.reason.useGeneralWording && !form.shareWithProvider.includes('diagnosis'))
-      add(
-        'The diagnosis is not in what the patient agreed to share with the provider: use the general wording, or add the diagnosis to what is shared.',
-        ['reason', 'useGeneralWording'],
-      );
-    if (!form.employerLiaison.requested && form.employerLiaison.shareWithEmployer.length > 0)
-      add(
-        'Employer liaison is not requested, so nothing can be shared with the employer: clear the employer list, or request employer liaison.',
-        ['employerLiaison', 'shareWithEmployer'],
-      );
-    if (form.interpreter.needed && form.interpreter.language === undefined)
-      add('An interpreter is needed: say which language.', ['interpreter', 'language']);
-    const method = form.contact.preferredMethod;
-    if ((method === 'phone' || method === 'text') && form.contact.phone === undefined)
-      add(
-        `The patient prefers ${method === 'phone' ? 'phone calls' : 'text messages'}: add a phone number.`,
-        ['contact', 'phone'],
-      );
-    if (method === 'email' && form.contact.email === undefined)
-      add('The patient prefers email: add an email address.', ['contact', 'email']);
-  });
+  .check(
+    z.superRefine((form, ctx) => {
+      const add = (message: string, path: PropertyKey[]) =>
+        ctx.addIssue({ code: 'custom', message: selfContained(message), path });
+      if (!form.reason.useGeneralWording && !form.shareWithProvider.includes('diagnosis'))
+        add(
+          'The diagnosis is not in what the patient agreed to share with the provider: use the general wording, or add the diagnosis to what is shared.',
+          ['reason', 'useGeneralWording'],
+        );
+      if (!form.employerLiaison.requested && form.employerLiaison.shareWithEmployer.length > 0)
+        add(
+          'Employer liaison is not requested, so nothing can be shared with the employer: clear the employer list, or request employer liaison.',
+          ['employerLiaison', 'shareWithEmployer'],
+        );
+      if (form.interpreter.needed && form.interpreter.language === undefined)
+        add('An interpreter is needed: say which language.', ['interpreter', 'language']);
+      const method = form.contact.preferredMethod;
+      if ((method === 'phone' || method === 'text') && form.contact.phone === undefined)
+        add(
+          `The patient prefers ${method === 'phone' ? 'phone calls' : 'text messages'}: add a phone number.`,
+          ['contact', 'phone'],
+        );
+      if (method === 'email' && form.contact.email === undefined)
+        add('The patient prefers email: add an email address.', ['contact', 'email']);
+    }),
+  );
 
 export type ReferralForm = z.infer<typeof ReferralFormSchema>;
 export type ReferralFormInput = z.input<typeof ReferralFormSchema>;
