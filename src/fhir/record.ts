@@ -6,7 +6,7 @@
  * wrong and how to fix it; anything smaller is reported in `problems` and reading carries on.
  */
 
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import {
   CODE_SYSTEM,
   EMPLOYMENT_STATUSES,
@@ -203,7 +203,7 @@ interface PatientIdentity {
 }
 
 function parsePart<T>(
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   value: unknown,
   label: string,
   problems: string[],

@@ -7,15 +7,19 @@
  * Records are read once per patient, so the schemas for Patient, Bundle, the employment
  * observations and referrals check more.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../domain/zodEnglish.js';
 
-const optionalText = z.string().optional();
+const optionalText = z.optional(z.string());
+const optionalNumber = z.optional(z.number());
+const optionalBoolean = z.optional(z.boolean());
 
 export const PeriodSchema = z.object({ start: optionalText, end: optionalText });
+const optionalPeriod = z.optional(PeriodSchema);
 
 export const CodingSchema = z.object({ system: optionalText, code: optionalText, display: optionalText });
 export const CodeableConceptSchema = z.object({
-  coding: z.array(CodingSchema).optional(),
+  coding: z.optional(z.array(CodingSchema)),
   text: optionalText,
 });
 
@@ -23,12 +27,12 @@ export const IdentifierSchema = z.object({ system: optionalText, value: optional
 export const ReferenceSchema = z.object({
   reference: optionalText,
   display: optionalText,
-  identifier: IdentifierSchema.optional(),
+  identifier: z.optional(IdentifierSchema),
 });
 
 export const ExtensionSchema = z.object({
   url: z.string(),
-  valueBoolean: z.boolean().optional(),
+  valueBoolean: optionalBoolean,
   valueString: optionalText,
 });
 
@@ -45,7 +49,7 @@ export const FitNoteObservationSchema = z.object({
   status: z.string(),
   issued: optionalText,
   effectiveDateTime: optionalText,
-  effectivePeriod: PeriodSchema.optional(),
+  effectivePeriod: optionalPeriod,
 });
 export type FitNoteObservationHead = z.infer<typeof FitNoteObservationSchema>;
 
@@ -55,7 +59,7 @@ export const FitNoteProcedureSchema = z.object({
   id: optionalText,
   status: z.string(),
   performedDateTime: optionalText,
-  performedPeriod: PeriodSchema.optional(),
+  performedPeriod: optionalPeriod,
 });
 export type FitNoteProcedureHead = z.infer<typeof FitNoteProcedureSchema>;
 
@@ -66,7 +70,7 @@ export const FitNoteQuestionnaireResponseSchema = z.object({
   status: z.string(),
   questionnaire: optionalText,
   authored: optionalText,
-  item: z.array(z.unknown()).optional(),
+  item: z.optional(z.array(z.unknown())),
 });
 export type FitNoteQuestionnaireResponseHead = z.infer<typeof FitNoteQuestionnaireResponseSchema>;
 
@@ -77,7 +81,7 @@ export const FitNoteDocumentReferenceSchema = z.object({
   status: z.string(),
   docStatus: optionalText,
   date: optionalText,
-  context: z.object({ period: PeriodSchema.optional() }).optional(),
+  context: z.optional(z.object({ period: optionalPeriod })),
 });
 export type FitNoteDocumentReferenceHead = z.infer<typeof FitNoteDocumentReferenceSchema>;
 
@@ -86,16 +90,16 @@ export const BundleSchema = z.object({
   resourceType: z.literal('Bundle'),
   id: optionalText,
   type: z.string(),
-  total: z.number().optional(),
-  link: z.array(z.object({ relation: z.string(), url: z.string() })).optional(),
-  entry: z.array(z.unknown()).optional(),
+  total: optionalNumber,
+  link: z.optional(z.array(z.object({ relation: z.string(), url: z.string() }))),
+  entry: z.optional(z.array(z.unknown())),
 });
 export type BundleHead = z.infer<typeof BundleSchema>;
 
 export const BundleEntrySchema = z.object({
   fullUrl: optionalText,
-  resource: z.unknown().optional(),
-  search: z.object({ mode: optionalText }).optional(),
+  resource: z.optional(z.unknown()),
+  search: z.optional(z.object({ mode: optionalText })),
 });
 export type BundleEntryHead = z.infer<typeof BundleEntrySchema>;
 
@@ -103,14 +107,12 @@ export type BundleEntryHead = z.infer<typeof BundleEntrySchema>;
 export const PatientPartSchemas = {
   identifier: z.array(IdentifierSchema),
   birthDate: z.string(),
-  address: z.array(
-    z.object({ use: optionalText, postalCode: optionalText, period: PeriodSchema.optional() }),
-  ),
+  address: z.array(z.object({ use: optionalText, postalCode: optionalText, period: optionalPeriod })),
   communication: z.array(
     z.object({
       language: CodeableConceptSchema,
-      preferred: z.boolean().optional(),
-      extension: z.array(ExtensionSchema).optional(),
+      preferred: optionalBoolean,
+      extension: z.optional(z.array(ExtensionSchema)),
     }),
   ),
   extension: z.array(ExtensionSchema),
@@ -119,11 +121,13 @@ export const PatientPartSchemas = {
       system: optionalText,
       value: optionalText,
       use: optionalText,
-      rank: z.optional(z.number()),
-      period: z.optional(PeriodSchema),
+      rank: optionalNumber,
+      period: optionalPeriod,
     }),
   ),
 } as const;
+
+const optionalConcept = z.optional(CodeableConceptSchema);
 
 /** EmploymentStatus and Occupation observations (read once per record). */
 export const WorkObservationSchema = z.object({
@@ -132,48 +136,51 @@ export const WorkObservationSchema = z.object({
   status: z.string(),
   code: CodeableConceptSchema,
   effectiveDateTime: optionalText,
-  effectivePeriod: PeriodSchema.optional(),
+  effectivePeriod: optionalPeriod,
   issued: optionalText,
-  valueCodeableConcept: CodeableConceptSchema.optional(),
+  valueCodeableConcept: optionalConcept,
   valueString: optionalText,
-  component: z
-    .array(
+  component: z.optional(
+    z.array(
       z.object({
         code: CodeableConceptSchema,
         valueString: optionalText,
-        valueInteger: z.number().optional(),
-        valueQuantity: z.object({ value: z.number().optional() }).optional(),
-        valueBoolean: z.boolean().optional(),
+        valueInteger: optionalNumber,
+        valueQuantity: z.optional(z.object({ value: optionalNumber })),
+        valueBoolean: optionalBoolean,
       }),
-    )
-    .optional(),
+    ),
+  ),
 });
 export type WorkObservation = z.infer<typeof WorkObservationSchema>;
 
-const MetaSchema = z.object({ profile: z.array(z.string()).optional() });
+const optionalMeta = z.optional(z.object({ profile: z.optional(z.array(z.string())) }));
+const optionalIdentifiers = z.optional(z.array(IdentifierSchema));
+const optionalReference = z.optional(ReferenceSchema);
+const optionalReferences = z.optional(z.array(ReferenceSchema));
 
 export const ReferralServiceRequestSchema = z.object({
   resourceType: z.literal('ServiceRequest'),
   id: optionalText,
-  meta: MetaSchema.optional(),
-  identifier: z.array(IdentifierSchema).optional(),
+  meta: optionalMeta,
+  identifier: optionalIdentifiers,
   status: z.string(),
-  code: CodeableConceptSchema.optional(),
+  code: optionalConcept,
   authoredOn: optionalText,
-  performer: z.array(ReferenceSchema).optional(),
-  reasonReference: z.array(ReferenceSchema).optional(),
+  performer: optionalReferences,
+  reasonReference: optionalReferences,
 });
 export type ReferralServiceRequest = z.infer<typeof ReferralServiceRequestSchema>;
 
 export const ReferralTaskSchema = z.object({
   resourceType: z.literal('Task'),
   id: optionalText,
-  meta: MetaSchema.optional(),
-  identifier: z.array(IdentifierSchema).optional(),
+  meta: optionalMeta,
+  identifier: optionalIdentifiers,
   status: z.string(),
   authoredOn: optionalText,
-  focus: ReferenceSchema.optional(),
-  owner: ReferenceSchema.optional(),
+  focus: optionalReference,
+  owner: optionalReference,
 });
 export type ReferralTask = z.infer<typeof ReferralTaskSchema>;
 
@@ -216,7 +223,7 @@ function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
 }
 
 /** The first problem zod found, in plain English (e.g. `effectivePeriod.start should be text but is the number 3`). */
-export function describeParseError(error: z.ZodError, input: unknown, prefix = ''): string {
+export function describeParseError(error: z.core.$ZodError, input: unknown, prefix = ''): string {
   const issue = error.issues[0];
   if (issue === undefined) return 'could not be read';
   const inner = formatPath(issue.path);

@@ -6,7 +6,7 @@
  * browser build (`FHIR.oauth2`).
  */
 import FHIR from 'fhirclient';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type LaunchRegistration, REGISTRATIONS, registrationFor } from '../../../launch/registrations.js';
 import { classifyFailure, type LaunchFailure, launchFailure } from './failures.js';
 import { clientRequester, DEFAULT_TIMEOUT_MS, type FhirClientLike, type FhirRequester } from './requester.js';
@@ -126,22 +126,22 @@ export async function startLaunch(options: StartLaunchOptions = {}): Promise<Lau
   }
 }
 
-const FhirContextSchema = z.array(
-  z.looseObject({
-    reference: z.string().optional(),
-    canonical: z.string().optional(),
-    identifier: z.looseObject({ system: z.string().optional(), value: z.string().optional() }).optional(),
-    type: z.string().optional(),
-    role: z.string().optional(),
-  }),
-);
+const optionalText = z.optional(z.string());
+/** One fhirContext item. */
+const FhirContextItemSchema = z.looseObject({
+  reference: optionalText,
+  canonical: optionalText,
+  identifier: z.optional(z.looseObject({ system: optionalText, value: optionalText })),
+  type: optionalText,
+  role: optionalText,
+});
 
 /** The well-formed items of a token response's fhirContext (anything else is ignored). */
 export function readFhirContext(value: unknown): FhirContextItem[] {
   if (!Array.isArray(value)) return [];
   const items: FhirContextItem[] = [];
   for (const raw of value) {
-    const parsed = FhirContextSchema.element.safeParse(raw);
+    const parsed = FhirContextItemSchema.safeParse(raw);
     if (!parsed.success) continue;
     const { reference, canonical, identifier, type, role } = parsed.data;
     if (reference === undefined && canonical === undefined && identifier === undefined) continue;
