@@ -5,7 +5,7 @@
  * them and nothing scrolls sideways; screenshots go to /tmp/shots/ for a person to look at.
  */
 import type { Locator, Page } from 'playwright-core';
-import { checkScreen, openApp, REFERRAL_DONE, setUpE2e } from './support.js';
+import { checkScreen, openApp, REFERRAL_DONE, setUpE2e, waitForOrExplain } from './support.js';
 
 const env = setUpE2e();
 
@@ -15,8 +15,8 @@ let dialog: Locator;
 beforeEach(async () => {
   page = await openApp(env, 'peter');
   dialog = page.getByRole('dialog');
-  await dialog.waitFor({ timeout: 20_000 });
-}, 30_000);
+  await waitForOrExplain(page, dialog, 'Peter’s prompt');
+}, 35_000);
 
 afterEach(async () => {
   await page?.close();

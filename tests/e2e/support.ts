@@ -195,7 +195,7 @@ export async function issueFitNote(
 
 /** Waits until the app has loaded the record; true when it shows a prompt. */
 export async function appShowsPrompt(app: Page | FrameLocator): Promise<boolean> {
-  await app.locator('.fp-panel').waitFor({ state: 'attached', timeout: 20_000 });
+  await app.locator('.fp-panel').waitFor({ state: 'attached', timeout: 25_000 });
   return (await app.locator('[role="dialog"]').count()) > 0;
 }
 
@@ -204,3 +204,27 @@ export async function appShowsPrompt(app: Page | FrameLocator): Promise<boolean>
  * "Referral saved in the record, …" when it is in the record but not (yet) delivered.
  */
 export const REFERRAL_DONE = /^Referral (sent to |saved in the record)/;
+
+/**
+ * Waits for `locator`; on timeout fails saying what was awaited and what the page showed instead
+ * (an error screen, a half-built app), rather than a bare locator timeout.
+ */
+export async function waitForOrExplain(
+  page: Page,
+  locator: ReturnType<Page['locator']>,
+  what: string,
+  timeout = 25_000,
+): Promise<void> {
+  try {
+    await locator.waitFor({ timeout });
+  } catch (err) {
+    const shown = await page
+      .locator('body')
+      .textContent({ timeout: 1000 })
+      .then((t) => (t ?? '').replace(/\s+/g, ' ').trim())
+      .catch(() => '(the page could not be read)');
+    throw new Error(
+      `${what} did not appear within ${timeout / 1000} s (${(err as Error).message.split('\n')[0]}). The page shows: ${shown.slice(0, 600)}`,
+    );
+  }
+}
