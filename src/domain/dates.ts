@@ -136,3 +136,25 @@ export function londonDay(text: string): DayNumber | undefined {
 export function londonDateOf(instant: Date): CalendarDate {
   return formatDay(londonDay(instant.toISOString()) as DayNumber);
 }
+
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** `2026-11-21` → `21 November 2026`, as the NHS.UK style guide writes dates; anything else unchanged. */
+export function longDate(date: CalendarDate): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const month = m ? MONTH_NAMES[Number(m[2]) - 1] : undefined;
+  return m && month ? `${Number(m[3])} ${month} ${m[1]}` : date;
+}

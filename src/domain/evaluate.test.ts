@@ -324,10 +324,10 @@ describe('evaluate: cards', () => {
       'other',
     ]);
     expect(card.extension.facts).toEqual([
-      'Off work 6 weeks (42 days) since 2026-10-11',
+      'Off work 6 weeks (42 days) since 11 October 2026',
       'Condition: Low back pain (musculoskeletal)',
     ]);
-    expect(card.detail).toContain('- Off work 6 weeks (42 days) since 2026-10-11');
+    expect(card.detail).toContain('- Off work 6 weeks (42 days) since 11 October 2026');
   });
 
   it('keeps the same uuid for the same patient, episode and rule, as the episode grows', () => {
@@ -372,6 +372,7 @@ describe('evaluate: cards', () => {
 describe('evaluate: suppression', () => {
   const notes = sixWeeks();
   const uuid = (evaluate({ patient: employed, notes, rules: defaults, today }).cards[0] as Card).uuid;
+  const noteCount = notes.length;
   const feedback = (f: Partial<PromptFeedback>): PromptFeedback => ({
     card: uuid,
     outcome: 'overridden',
@@ -423,6 +424,23 @@ describe('evaluate: suppression', () => {
       {
         feedback: [
           feedback({ outcome: 'snoozed', snooze: { untilNextNote: true, latestIssued: '2026-11-01' } }),
+        ],
+      },
+      true,
+    ],
+    [
+      'snoozed until the next note, counted: no new note',
+      { feedback: [feedback({ outcome: 'snoozed', snooze: { untilNextNote: true, noteCount } })] },
+      false,
+    ],
+    [
+      'snoozed until the next note, counted: a new note the same day as the last',
+      {
+        feedback: [
+          feedback({
+            outcome: 'snoozed',
+            snooze: { untilNextNote: true, noteCount: noteCount - 1, latestIssued: '2026-11-21' },
+          }),
         ],
       },
       true,

@@ -4,7 +4,7 @@
  */
 import { CANONICAL_BASE, CODE_SYSTEM, ID_SYSTEM, OVERRIDE_REASONS, type OverrideReason } from './codes.js';
 import { type ConditionGroupId, groupOfCoding, groupsOfCondition } from './conditionGroups.js';
-import { type CalendarDate, parseCalendarDate } from './dates.js';
+import { type CalendarDate, longDate, parseCalendarDate } from './dates.js';
 import { type Provider, SERVICE_TYPE_LABELS } from './directory.js';
 import { rankProviders } from './eligibility.js';
 import { currentEpisode, type Episode, episodesOf } from './episodes.js';
@@ -36,8 +36,12 @@ export interface PromptFeedback {
   outcome: 'accepted' | 'overridden' | 'snoozed';
   outcomeTimestamp: string;
   overrideReason?: { reason?: { system: string; code: string; display?: string }; userComment?: string };
-  /** For snoozes: until a date (exclusive), or until a new fit note after `latestIssued`. */
-  snooze?: { until?: CalendarDate; untilNextNote?: boolean; latestIssued?: CalendarDate };
+  /**
+   * For snoozes: until a date (exclusive), or until the episode has a fit note it did not have when
+   * snoozed: more than `noteCount` notes (a note issued the same day counts), or — for answers recorded
+   * before `noteCount` was kept — a note issued after `latestIssued`.
+   */
+  snooze?: { until?: CalendarDate; untilNextNote?: boolean; latestIssued?: CalendarDate; noteCount?: number };
 }
 
 export interface CardLink {
@@ -233,7 +237,7 @@ function explain(
   const { when } = rule;
   if (when.absenceDaysAtLeast !== undefined) {
     facts.push(
-      `Off work ${plural(Math.floor(episode.absenceDays / 7), 'week')} (${plural(episode.absenceDays, 'day')}) since ${episode.start}`,
+      `Off work ${plural(Math.floor(episode.absenceDays / 7), 'week')} (${plural(episode.absenceDays, 'day')}) since ${longDate(episode.start)}`,
     );
   }
   if (when.noteCountAtLeast !== undefined)
@@ -314,12 +318,15 @@ function isSuppressed(uuid: string, episode: Episode, input: EvaluationInput): b
     if (fb.outcome !== 'snoozed') return true;
     const until = fb.snooze?.until === undefined ? undefined : parseCalendarDate(fb.snooze.until);
     if (until !== undefined && today < until) return true;
-    if (
-      fb.snooze?.untilNextNote &&
-      fb.snooze.latestIssued !== undefined &&
-      episode.latestIssued <= fb.snooze.latestIssued
-    )
-      return true;
+    if (fb.snooze?.untilNextNote) {
+      const { noteCount, latestIssued } = fb.snooze;
+      if (
+        noteCount !== undefined
+          ? episode.noteCount <= noteCount
+          : latestIssued !== undefined && episode.latestIssued <= latestIssued
+      )
+        return true;
+    }
   }
   return false;
 }

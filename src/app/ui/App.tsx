@@ -179,6 +179,7 @@ export function App(props: AppProps) {
           card={card}
           directory={providers}
           latestIssued={episode.latestIssued}
+          noteCount={episode.noteCount}
           today={today}
           now={now}
           onFeedback={onFeedback}

@@ -8,7 +8,7 @@ import { sampleContext, TODAY } from './testSupport.js';
 
 const NOW = new Date('2026-11-21T10:30:00.000Z');
 
-function peterCard(): { card: Card; latestIssued: string } {
+function peterCard(): { card: Card; latestIssued: string; noteCount: number } {
   const context = sampleContext('peter');
   const evaluation = evaluate({
     patient: context.record.patient,
@@ -18,11 +18,12 @@ function peterCard(): { card: Card; latestIssued: string } {
     directory: context.config.directory.providers,
   });
   const card = evaluation.cards[0] as Card;
-  return { card, latestIssued: currentEpisode(evaluation.episodes)?.latestIssued as string };
+  const episode = currentEpisode(evaluation.episodes);
+  return { card, latestIssued: episode?.latestIssued as string, noteCount: episode?.noteCount as number };
 }
 
 function setup(overrides: Partial<Parameters<typeof PromptDialog>[0]> = {}) {
-  const { card, latestIssued } = peterCard();
+  const { card, latestIssued, noteCount } = peterCard();
   const feedback: PromptFeedback[] = [];
   const onRefer = jest.fn();
   const copyText = jest.fn(async (_text: string) => {});
@@ -32,6 +33,7 @@ function setup(overrides: Partial<Parameters<typeof PromptDialog>[0]> = {}) {
       card={card}
       directory={sampleContext('peter').config.directory.providers}
       latestIssued={latestIssued}
+      noteCount={noteCount}
       today={TODAY}
       now={() => NOW}
       onFeedback={(f) => feedback.push(f)}
@@ -41,7 +43,7 @@ function setup(overrides: Partial<Parameters<typeof PromptDialog>[0]> = {}) {
       {...overrides}
     />,
   );
-  return { ...utils, card, latestIssued, feedback, onRefer, copyText, print };
+  return { ...utils, card, latestIssued, noteCount, feedback, onRefer, copyText, print };
 }
 
 afterEach(cleanup);
@@ -89,17 +91,18 @@ describe('PromptDialog', () => {
   });
 
   it('Escape means "Not now": snoozed until the next fit note', () => {
-    const { card, latestIssued, feedback } = setup();
+    const { card, latestIssued, noteCount, feedback } = setup();
     fireEvent.keyDown(document.activeElement as Element, { key: 'Escape' });
     expect(feedback).toEqual([
       {
         card: card.uuid,
         outcome: 'snoozed',
         outcomeTimestamp: NOW.toISOString(),
-        snooze: { untilNextNote: true, latestIssued },
+        snooze: { untilNextNote: true, latestIssued, noteCount },
       },
     ]);
     expect(latestIssued).toBe(TODAY);
+    expect(noteCount).toBeGreaterThan(1);
   });
 
   it('Refer now: accepted, then opens the referral with the recommended provider', () => {
@@ -112,7 +115,7 @@ describe('PromptDialog', () => {
   });
 
   it('Not now: until the next fit note, or until a date after today', () => {
-    const { card, latestIssued, feedback } = setup();
+    const { card, latestIssued, noteCount, feedback } = setup();
     fireEvent.click(screen.getByRole('button', { name: 'Not now' }));
     expect(document.activeElement).toBe(screen.getByRole('heading', { name: /Not now/ }));
     fireEvent.click(screen.getByRole('radio', { name: 'From a date' }));
@@ -133,7 +136,7 @@ describe('PromptDialog', () => {
     ]);
     fireEvent.click(screen.getByRole('radio', { name: 'When the next fit note is issued' }));
     fireEvent.click(screen.getByRole('button', { name: 'Snooze prompt' }));
-    expect(feedback[1]?.snooze).toEqual({ untilNextNote: true, latestIssued });
+    expect(feedback[1]?.snooze).toEqual({ untilNextNote: true, latestIssued, noteCount });
   });
 
   it('Not appropriate: needs a reason; records the override reason and comment', () => {

@@ -19,6 +19,8 @@ export interface PromptDialogProps {
   directory: readonly Provider[];
   /** Issue date of the episode's latest fit note ("not now" until a newer one). */
   latestIssued: CalendarDate;
+  /** Fit notes in the episode now: "until the next fit note" lasts while there are no more. */
+  noteCount: number;
   today: CalendarDate;
   onFeedback(feedback: PromptFeedback): void;
   /** After "Refer now": open the referral form, with the recommended provider when there is one. */
@@ -66,7 +68,7 @@ function addDays(date: CalendarDate, days: number): CalendarDate {
 }
 
 export function PromptDialog(props: PromptDialogProps) {
-  const { card, directory, latestIssued, today, onFeedback, onRefer } = props;
+  const { card, directory, latestIssued, noteCount, today, onFeedback, onRefer } = props;
   const now = props.now ?? (() => new Date());
   const id = useId();
   const dialogRef = useRef<HTMLDivElement>(null);
@@ -77,7 +79,7 @@ export function PromptDialog(props: PromptDialogProps) {
   const feedback = (f: Omit<PromptFeedback, 'card' | 'outcomeTimestamp'>) =>
     onFeedback({ card: card.uuid, outcomeTimestamp: now().toISOString(), ...f });
   const snoozeUntilNextNote = () =>
-    feedback({ outcome: 'snoozed', snooze: { untilNextNote: true, latestIssued } });
+    feedback({ outcome: 'snoozed', snooze: { untilNextNote: true, latestIssued, noteCount } });
 
   useFocusTrap(dialogRef, snoozeUntilNextNote, headingRef);
 
@@ -356,7 +358,7 @@ function SelfReferralView(
                 <textarea
                   className="nhsuk-textarea"
                   id={`${id}-${provider.id}`}
-                  rows={3}
+                  rows={Math.max(3, Math.ceil(sms.length / 34))}
                   readOnly
                   value={sms}
                 />

@@ -1,29 +1,11 @@
 /** Small display helpers shared by the UI components (plain English, NHS.UK date style). */
-import { type CalendarDate, londonDateOf } from '../../domain/dates.js';
+import { type CalendarDate, londonDateOf, longDate } from '../../domain/dates.js';
 import type { RecordReferral } from '../../fhir/record.js';
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
 
 /** `2026-11-21` → `21 November 2026` (as the NHS.UK style guide writes dates). */
 export function formatDate(date: CalendarDate | undefined): string {
   if (date === undefined) return 'date not recorded';
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!m) return date;
-  const month = MONTHS[Number(m[2]) - 1];
-  return month === undefined ? date : `${Number(m[3])} ${month} ${m[1]}`;
+  return longDate(date);
 }
 
 /** `9990000042` → `999 000 0042`. */
