@@ -13,10 +13,10 @@ const url = 'http://127.0.0.1:8080/fhir/Observation?patient=peter';
 describe('classifyFailure', () => {
   it.each([
     [
-      'fhirclient without ?state',
+      'fhirclient without ?state: the app opened directly, never launched',
       new Error("No 'state' parameter found. Please (re)launch the app."),
       'ready',
-      'state-lost',
+      'no-launch-context',
     ],
     [
       'fhirclient with the session storage gone',
@@ -79,6 +79,20 @@ describe('classifyFailure', () => {
     expect(failure.kind).toBe(kind);
     expect(failure.detail.length).toBeGreaterThan(20);
     expect(failure.detail).not.toMatch(/undefined|\[object/);
+  });
+
+  it('no state after a reload: the session was lost', () => {
+    const err = new Error("No 'state' parameter found. Please (re)launch the app.");
+    expect(classifyFailure(err, 'ready', { reloaded: true }).kind).toBe('state-lost');
+  });
+
+  it.each([
+    ['ready', /sign-in server/],
+    ['fhir', /record server/],
+  ] as const)('a 5xx while %s names the server that failed', (where, text) => {
+    const failure = classifyFailure(Object.assign(new Error('HTTP 500'), { status: 500 }), where);
+    expect(failure.kind).toBe('fhir-unreachable');
+    expect(failure.detail).toMatch(text);
   });
 
   it('says how long it waited and what it was reading', () => {

@@ -131,14 +131,22 @@ export function describeRequest(url: string): string {
  * Classifies any error thrown during launch or loading. `where` says what was being done, for the
  * errors that could happen in several places (`ready`: completing sign-in; `fhir`: reading the record).
  */
-export function classifyFailure(err: unknown, where: 'ready' | 'fhir' | 'config' = 'fhir'): LaunchFailure {
+export function classifyFailure(
+  err: unknown,
+  where: 'ready' | 'fhir' | 'config' = 'fhir',
+  hints: { reloaded?: boolean } = {},
+): LaunchFailure {
   if (err instanceof LaunchFailureError) return err.failure;
   if (isLaunchFailure(err)) return err;
   const message = messageOf(err);
   const status = statusOf(err);
 
   if (where === 'ready') {
-    if (/No 'state' parameter found|No state found/i.test(message)) return launchFailure('state-lost');
+    // No state in the URL and none in this tab's session storage: a reload lost it, or the app was
+    // opened directly (bookmark, typed address) and was never launched at all.
+    if (/No 'state' parameter found/i.test(message))
+      return launchFailure(hints.reloaded ? 'state-lost' : 'no-launch-context');
+    if (/No state found/i.test(message)) return launchFailure('state-lost');
     if (/No server url found/i.test(message)) return launchFailure('no-launch-context');
     if (/invalid_scope/i.test(message)) return launchFailure('scopes-not-granted');
     if (/access_denied/i.test(message)) {
@@ -173,6 +181,12 @@ export function classifyFailure(err: unknown, where: 'ready' | 'fhir' | 'config'
     return launchFailure(
       'scopes-not-granted',
       `The clinical system refused the app access to ${err instanceof FhirRequestError ? describeRequest(err.url) : 'the record'}: it was not given permission to read it. Ask your practice IT lead to check the app’s permissions in the clinical system.`,
+    );
+  }
+  if (status !== undefined && status >= 500 && where === 'ready') {
+    return launchFailure(
+      'fhir-unreachable',
+      `The clinical system’s sign-in server had a problem answering (HTTP ${status}), so the app could not start. ${RELAUNCH} If it keeps happening, tell your practice IT lead.`,
     );
   }
   if (status !== undefined && status >= 500) {

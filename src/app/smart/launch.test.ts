@@ -130,8 +130,8 @@ describe('completeLaunch', () => {
 
   it.each([
     [
-      'ready() without ?state',
-      'state-lost',
+      'ready() without ?state, the page opened directly',
+      'no-launch-context',
       () => Promise.reject(new Error("No 'state' parameter found. Please (re)launch the app.")),
     ],
     [
@@ -158,6 +158,12 @@ describe('completeLaunch', () => {
   ] as const)('%s → %s', async (_label, kind, ready) => {
     const result = await completeLaunch({ ready });
     expect('kind' in result && result.kind).toBe(kind);
+  });
+
+  it('ready() without ?state after a reload → state-lost', async () => {
+    const ready = () => Promise.reject(new Error("No 'state' parameter found. Please (re)launch the app."));
+    const result = await completeLaunch({ ready, reloaded: true });
+    expect('kind' in result && result.kind).toBe('state-lost');
   });
 
   it('names the missing permission in words', async () => {

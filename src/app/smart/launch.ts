@@ -166,6 +166,18 @@ export interface CompleteLaunchOptions {
   ready?: () => Promise<ReadyClient>;
   /** Per-request timeout for FHIR reads (default 8 s). */
   timeoutMs?: number;
+  /** Whether this page load was a reload (default: from the Navigation Timing API). */
+  reloaded?: boolean;
+}
+
+/** Whether the browser says this page was reloaded (false outside a browser). */
+function pageWasReloaded(): boolean {
+  try {
+    const [navigation] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
+    return navigation?.type === 'reload';
+  } catch {
+    return false;
+  }
 }
 
 /** Completes the launch on the app page: a session to load the record with, or why there is none. */
@@ -176,7 +188,7 @@ export async function completeLaunch(
   try {
     client = await (options.ready ?? (() => browserOAuth2().ready()))();
   } catch (err) {
-    return classifyFailure(err, 'ready');
+    return classifyFailure(err, 'ready', { reloaded: options.reloaded ?? pageWasReloaded() });
   }
   const token = client.state.tokenResponse ?? {};
   const patient = typeof token.patient === 'string' && token.patient !== '' ? token.patient : undefined;
