@@ -11,18 +11,32 @@
  * referral hub will call providers with SMART Backend Services tokens, and the app never sends the
  * EHR's access token to a provider.
  *
+ * Each hosted endpoint also takes BaRS-style messages at `POST <base>/$process-message` (see
+ * processMessage): the referral hub's `bars-message` delivery mode, testable against the sandbox.
+ *
  * Also here: `GET /providers/` (each hosted provider with what it has received, and links) and
  * `GET /providers/<id>/` (its referrals as a table), read-only pages for a person clicking through;
  * and the one place that points the directory's sandbox-hosted base URLs at the running sandbox
  * (`rewriteSandboxEndpoints`, used by the practice configuration the sandbox serves).
  */
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { parseSearchRequest } from '@medplum/core';
-import type { ServiceRequest, Task } from '@medplum/fhirtypes';
+import type { ServerResponse } from 'node:http';
+import { getStatus, isOk, parseSearchRequest } from '@medplum/core';
+import type { FhirRequest } from '@medplum/fhir-router';
+import type { Bundle, BundleEntry, MessageHeader, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { ID_SYSTEM, NHS_NUMBER_SYSTEM } from '../domain/codes.js';
 import type { CalendarDate } from '../domain/dates.js';
 import { plain } from './ehrStatic.js';
-import { createFhirServer, type SandboxFhirServer, type SandboxHandler } from './fhirServer.js';
+import {
+  createFhirServer,
+  errorOutcome,
+  FhirHttpError,
+  parseBody,
+  readBody,
+  type SandboxFhirServer,
+  type SandboxHandler,
+} from './fhirServer.js';
 
 /** Where the provider endpoints live on the sandbox origin. */
 export const PROVIDERS_MOUNT = '/providers';
@@ -149,10 +163,17 @@ export async function createProviderEndpoints(options: ProviderEndpointsOptions)
     providers.push({ ...provider, fhir });
   }
   const byPageId = new Map(providers.map((p) => [p.mount.split('/')[2] as string, p]));
+  const messages = new Map(providers.map((p) => [p.id, messageProcessor(p)]));
 
   const handle: SandboxHandler = async (req, res, url) => {
     const p = url.pathname;
     if (p !== PROVIDERS_MOUNT && !p.startsWith(`${PROVIDERS_MOUNT}/`)) return false;
+    const operation = /^(.*)\/\$process-message\/?$/.exec(p);
+    const receiver = operation ? providers.find((provider) => provider.mount === operation[1]) : undefined;
+    if (receiver) {
+      await (messages.get(receiver.id) as MessageProcessor)(req, res);
+      return true;
+    }
     for (const provider of providers) {
       if (await provider.fhir.handle(req, res, url)) return true;
     }
@@ -344,4 +365,175 @@ function sendHtml(
 function notAllowed(res: Parameters<SandboxHandler>[1]): true {
   plain(res, 405, 'This page accepts GET and HEAD requests only.', { Allow: 'GET, HEAD' });
   return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// BaRS-style messages: POST <base>/$process-message
+// ---------------------------------------------------------------------------------------------
+
+const BARS_EVENTS = 'https://fhir.nhs.uk/CodeSystem/message-events-bars';
+type MessageProcessor = (req: Parameters<SandboxHandler>[0], res: ServerResponse) => Promise<void>;
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/fhir+json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(text)),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+/**
+ * A minimal BaRS receiver for one hosted provider: takes a message Bundle whose MessageHeader's
+ * event is `servicerequest-request`; reason `new` stores its resources as conditional creates on
+ * each one's first identifier (as the REST route does), reason `update` applies the ServiceRequest's
+ * and Task's status to the ones it holds (a cancellation: revoked / cancelled). A message it has
+ * processed (same Bundle id) is answered again with the same response and not applied twice.
+ * Answers a response message (event servicerequest-response, response.code ok, focus → the
+ * ServiceRequest). Processed message ids are kept in memory, like everything else in the sandbox.
+ */
+function messageProcessor(provider: HostedProvider): MessageProcessor {
+  const processed = new Map<string, Bundle>();
+  let queue: Promise<unknown> = Promise.resolve();
+  const repo = provider.fhir.repo;
+
+  const apply = async (message: Bundle, header: MessageHeader): Promise<Bundle> => {
+    const earlier = processed.get(message.id as string);
+    if (earlier) return earlier;
+    const payload = (message.entry ?? [])
+      .slice(1)
+      .filter((e): e is BundleEntry & { resource: Resource } => !!e.resource);
+    const reason = header.reason?.coding?.[0]?.code;
+    let focus: string | undefined;
+    if (reason === 'new') {
+      const transaction: Bundle = {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: payload.map((e) => {
+          const id = (e.resource as { identifier?: Array<{ system?: string; value?: string }> })
+            .identifier?.[0];
+          const { id: _drop, ...resource } = e.resource;
+          return {
+            ...(e.fullUrl ? { fullUrl: e.fullUrl } : {}),
+            resource: resource as Resource,
+            request: {
+              method: 'POST',
+              url: e.resource.resourceType,
+              ...(id?.system && id.value ? { ifNoneExist: `identifier=${id.system}|${id.value}` } : {}),
+            },
+          };
+        }),
+      };
+      const request: FhirRequest = {
+        method: 'POST',
+        url: '',
+        pathname: '',
+        params: {},
+        query: {},
+        body: transaction,
+        headers: {},
+        config: { transactions: true },
+      };
+      const [outcome, result] = await provider.fhir.router.handleRequest(request, repo);
+      if (!isOk(outcome)) {
+        const text = outcome.issue?.map((i) => i.details?.text ?? i.diagnostics).join(' ');
+        throw new FhirHttpError(getStatus(outcome), `The message's resources could not be stored: ${text}`);
+      }
+      focus = ((result as Bundle | undefined)?.entry ?? [])
+        .map((e) => e.response?.location)
+        .find((l) => l?.startsWith('ServiceRequest/'))
+        ?.split('/_history')[0];
+    } else if (reason === 'update') {
+      for (const { resource } of payload) {
+        if (resource.resourceType !== 'ServiceRequest' && resource.resourceType !== 'Task') continue;
+        const id = resource.identifier?.[0];
+        if (!id?.system || !id.value) continue;
+        const held = await repo.searchResources<ServiceRequest | Task>(
+          parseSearchRequest(resource.resourceType, { identifier: `${id.system}|${id.value}` }),
+        );
+        if (held.length === 0 && resource.resourceType === 'ServiceRequest') {
+          throw new FhirHttpError(
+            422,
+            `This provider has no ServiceRequest with identifier ${id.system}|${id.value}, so there is nothing to update.`,
+          );
+        }
+        for (const current of held) {
+          await repo.updateResource({ ...current, status: resource.status } as ServiceRequest | Task);
+          if (current.resourceType === 'ServiceRequest') focus = `ServiceRequest/${current.id}`;
+        }
+      }
+    } else {
+      throw new FhirHttpError(
+        422,
+        `This provider takes the message reasons "new" and "update", not "${reason ?? 'none'}".`,
+      );
+    }
+    const response: Bundle = {
+      resourceType: 'Bundle',
+      id: randomUUID(),
+      type: 'message',
+      timestamp: new Date().toISOString(),
+      entry: [
+        {
+          resource: {
+            resourceType: 'MessageHeader',
+            id: randomUUID(),
+            eventCoding: { system: BARS_EVENTS, code: 'servicerequest-response' },
+            source: { name: provider.name, endpoint: provider.mount },
+            response: { identifier: message.id as string, code: 'ok' },
+            ...(focus ? { focus: [{ reference: focus }] } : {}),
+          },
+        },
+      ],
+    };
+    processed.set(message.id as string, response);
+    return response;
+  };
+
+  return async (req, res) => {
+    try {
+      if (req.method !== 'POST') {
+        throw new FhirHttpError(
+          405,
+          '$process-message takes POST only: send the message Bundle as the body.',
+          {
+            Allow: 'POST',
+          },
+        );
+      }
+      const body = parseBody(req.headers['content-type'], await readBody(req), 'POST') as Bundle | undefined;
+      const header = body?.entry?.[0]?.resource as MessageHeader | undefined;
+      if (
+        body?.resourceType !== 'Bundle' ||
+        body.type !== 'message' ||
+        !body.id ||
+        header?.resourceType !== 'MessageHeader'
+      ) {
+        throw new FhirHttpError(
+          400,
+          'Send a FHIR message: a Bundle of type "message" with an id, whose first entry is its MessageHeader.',
+        );
+      }
+      if (
+        header.eventCoding?.system !== BARS_EVENTS ||
+        header.eventCoding.code !== 'servicerequest-request'
+      ) {
+        throw new FhirHttpError(
+          422,
+          `This provider takes the BaRS event servicerequest-request (${BARS_EVENTS}) only.`,
+        );
+      }
+      const work = queue.then(() => apply(body, header));
+      queue = work.catch(() => undefined);
+      sendJson(res, 200, await work);
+    } catch (err) {
+      const status = err instanceof FhirHttpError ? err.status : 500;
+      const message =
+        err instanceof FhirHttpError
+          ? err.message
+          : `The provider could not process the message (${(err as Error)?.message ?? String(err)}). Try again.`;
+      sendJson(res, status, errorOutcome(status, message));
+    }
+  };
 }
