@@ -59,15 +59,18 @@ describe('no launch context', () => {
     }
   }, 30_000);
 
-  it('the app opened directly (never launched in this tab) says it must be opened again from a record', async () => {
+  it('the app opened directly (never launched in this tab) says to open it from a patient’s record', async () => {
     const page = await newUkPage(env.browser, { width: PANEL_WIDTH });
     try {
       await page.goto(`${env.sandbox.url}/app/`);
       const screen = await appErrorScreen(page);
-      // fhirclient reports "No 'state' parameter found" both when the tab never launched and when its
-      // launch was lost, so the app cannot tell these apart and shows the state-lost screen.
-      expect(screen).toMatchObject({ kind: 'state-lost', title: 'The app needs to be opened again' });
-      expect(screen.text).toContain('Open the app again from the patient’s record.');
+      // fhirclient reports "No 'state' parameter found" both here and after a reload that lost the
+      // launch; the app tells them apart by the navigation type (reload or not).
+      expect(screen).toMatchObject({
+        kind: 'no-launch-context',
+        title: 'Open the app from a patient’s record',
+      });
+      expect(screen.text).toContain('It only works when started from inside the clinical record.');
       await checkErrorScreen(page, 'error-app-direct');
     } finally {
       await page.close();
@@ -76,9 +79,19 @@ describe('no launch context', () => {
 });
 
 it('state lost: reloading the app after the tab lost its session storage', async () => {
-  const page = await openApp(env, 'peter');
+  // The real clock: Playwright's fake clock also fakes `performance`, hiding that the page was reloaded
+  // (the app tells a lost launch from one that never happened by the navigation type).
+  const page = await newUkPage(env.browser, { width: PANEL_WIDTH, today: null });
   try {
-    await page.getByRole('dialog').waitFor({ timeout: 20_000 });
+    await page.goto(`${env.sandbox.url}${await launchPath(env.sandbox, 'peter')}`);
+    // Launched: the prompt or the panel is on screen (which depends on the real date).
+    await page.waitForFunction(
+      () => /Work and health|Off work/.test(document.body.textContent ?? ''),
+      undefined,
+      {
+        timeout: 20_000,
+      },
+    );
     await page.evaluate(() => window.sessionStorage.clear());
     await page.reload();
     const screen = await appErrorScreen(page);
@@ -216,9 +229,8 @@ describe('record server down or slow', () => {
         kind: 'fhir-unreachable',
         title: 'The patient’s record could not be reached',
       });
-      // The failure is the sign-in server's, but the detail blames the record server.
       expect(screen.text).toContain(
-        'The clinical system’s record server had a problem answering (HTTP 500).',
+        'The clinical system’s sign-in server had a problem answering (HTTP 500)',
       );
       await checkErrorScreen(page, 'error-token-server-error');
     } finally {
