@@ -111,6 +111,8 @@ export interface ControllableProvider {
   behave(next: ProviderBehaviour | ((requestNumber: number) => ProviderBehaviour)): void;
   /** Requests received so far (every method, every path). */
   requests(): number;
+  /** The most requests it has had under way at once (since the last call, which resets it). */
+  maxInFlight(): number;
   /** How many ServiceRequests carry this referral identifier. */
   serviceRequestsFor(referralId: string): Promise<number>;
   /** Every ServiceRequest's referral identifier, one per ServiceRequest. */
@@ -144,8 +146,13 @@ export async function startControllableProvider(id = 'test-provider'): Promise<C
   const hosted = endpoints.get(id) as HostedProvider;
   let behaviour: ProviderBehaviour | ((n: number) => ProviderBehaviour) = { kind: 'normal' };
   let count = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     count++;
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('close', () => inFlight--);
     const now = typeof behaviour === 'function' ? behaviour(count) : behaviour;
     if (now.kind === 'hang-up') {
       req.socket.destroy();
@@ -212,6 +219,11 @@ export async function startControllableProvider(id = 'test-provider'): Promise<C
       behaviour = next;
     },
     requests: () => count,
+    maxInFlight: () => {
+      const max = maxInFlight;
+      maxInFlight = inFlight;
+      return max;
+    },
     serviceRequestsFor: async (referralId) =>
       (await withIdentifier<ServiceRequest>('ServiceRequest', referralId)).length,
     serviceRequestIdentifiers: async () =>
