@@ -63,8 +63,10 @@ describe('App', () => {
     const { onSendReferral } = renderApp('peter');
     fireEvent.click(screen.getByRole('button', { name: 'Refer now' }));
     expect(screen.queryByRole('dialog')).toBeNull();
+    // The form loads on demand (its own chunk in the browser): a status line shows until it is there.
     expect(
-      (screen.getByRole('radio', { name: 'Northfield Work Coach Service' }) as HTMLInputElement).checked,
+      ((await screen.findByRole('radio', { name: 'Northfield Work Coach Service' })) as HTMLInputElement)
+        .checked,
     ).toBe(true);
     fireEvent.change(screen.getByLabelText('Phone'), { target: { value: '07700 900123' } });
     fireEvent.click(screen.getByRole('checkbox', { name: /agrees to this referral/ }));

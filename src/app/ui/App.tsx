@@ -5,23 +5,19 @@
  * Bundle is built by the domain (buildReferral); `onSendReferral` writes and delivers it.
  */
 import type { Bundle } from '@medplum/fhirtypes';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CalendarDate } from '../../domain/dates.js';
 import type { Provider } from '../../domain/directory.js';
 import { currentEpisode } from '../../domain/episodes.js';
 import { type ExistingReferral, evaluate, type PromptFeedback } from '../../domain/evaluate.js';
-import {
-  buildReferral,
-  type ReferralForm as DomainReferralForm,
-  referralIdentifier,
-} from '../../domain/referral.js';
+import type { ReferralForm as DomainReferralForm } from '../../domain/referral.js';
 import { existingReferrals } from '../../fhir/referrals.js';
 import { type FeedbackStore, patientKeyOf } from '../feedback/store.js';
 import { londonToday } from './format.js';
 import { PatientBanner } from './PatientBanner.js';
 import { PatientPanel } from './PatientPanel.js';
 import { PromptDialog } from './PromptDialog.js';
-import { ReferralForm, type SendResult } from './ReferralForm.js';
+import type { SendResult } from './ReferralForm.js';
 import type { AppContext, SmartSession } from './types.js';
 
 export interface ReferralToSend {
@@ -49,6 +45,14 @@ export interface AppProps {
 }
 
 type View = { kind: 'main' } | { kind: 'form'; providerId?: string | undefined };
+
+/**
+ * The referral form and the referral builder are not needed to show a prompt, so they load in their
+ * own chunk: the app's first script stays small and the prompt appears sooner. The chunk is fetched
+ * as soon as the app has rendered, so *Refer* does not wait for it.
+ */
+const loadReferralForm = () => import('./ReferralForm.js');
+const ReferralForm = lazy(() => loadReferralForm().then((m) => ({ default: m.ReferralForm })));
 
 export function App(props: AppProps) {
   const { context, session, feedbackStore } = props;
@@ -93,7 +97,13 @@ export function App(props: AppProps) {
     [feedbackStore, patientKey],
   );
 
+  useEffect(() => {
+    const timer = setTimeout(() => void loadReferralForm().catch(() => undefined), 0);
+    return () => clearTimeout(timer);
+  }, []);
+
   const send = async (form: DomainReferralForm, provider: Provider): Promise<SendResult> => {
+    const { buildReferral, referralIdentifier } = await import('../../domain/referral.js');
     const { patient } = record;
     const bundle = buildReferral({
       patient: { id: context.patientId, ...(patient.nhsNumber ? { nhsNumber: patient.nhsNumber } : {}) },
@@ -131,20 +141,22 @@ export function App(props: AppProps) {
       <div className="fp-app">
         {banner}
         <main className="fp-main">
-          <ReferralForm
-            patient={record.patient}
-            episode={episode}
-            providers={providers}
-            today={today}
-            initialProviderId={view.providerId}
-            canWrite={session.canWrite}
-            onSend={send}
-            onClose={() => {
-              setView({ kind: 'main' });
-              setTimeout(() => panelHeading.current?.focus(), 0);
-            }}
-            now={now}
-          />
+          <Suspense fallback={<p role="status">Opening the referral form…</p>}>
+            <ReferralForm
+              patient={record.patient}
+              episode={episode}
+              providers={providers}
+              today={today}
+              initialProviderId={view.providerId}
+              canWrite={session.canWrite}
+              onSend={send}
+              onClose={() => {
+                setView({ kind: 'main' });
+                setTimeout(() => panelHeading.current?.focus(), 0);
+              }}
+              now={now}
+            />
+          </Suspense>
         </main>
       </div>
     );

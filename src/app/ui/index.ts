@@ -11,7 +11,8 @@ export { LAUNCH_ERROR_COPY, LaunchErrorScreen, type LaunchErrorScreenProps } fro
 export { PatientBanner, type PatientBannerProps } from './PatientBanner.js';
 export { PatientPanel, type PatientPanelProps } from './PatientPanel.js';
 export { PromptDialog, type PromptDialogProps } from './PromptDialog.js';
-export { ReferralForm, type ReferralFormProps, type SendResult } from './ReferralForm.js';
+// The referral form is loaded on demand by App (its own chunk); import it from './ReferralForm.js'.
+export type { ReferralFormProps, SendResult } from './ReferralForm.js';
 export { selfReferralProviders, smsText } from './selfReferral.js';
 export {
   type AppContext,
