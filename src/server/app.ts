@@ -1,0 +1,230 @@
+/**
+ * The referral hub's HTTP API (Fastify), without listening: `buildHub` gives an instance that tests
+ * drive with `inject` and `startHub` (main.ts) listens with.
+ *
+ * - Routes: POST /referrals, GET /referrals/:id, GET /referrals?patient=, POST /referrals/:id/cancel
+ *   (routes/referrals.ts), GET /config/<ODS>.json (routes/config.ts), GET /health (routes/health.ts).
+ * - Bodies: JSON as application/fhir+json or application/json, at most 1 MB (413 beyond).
+ * - Every 4xx/5xx answer is an OperationOutcome (application/fhir+json) in plain English: unreadable
+ *   JSON, a wrong content type, an oversized body, an unknown address (404), a wrong method (405 with
+ *   Allow). Bad input never gives a 500; an unexpected error gives a 500 without internals, and is
+ *   logged. Every 401/403 is audited (access-refused).
+ * - CORS: loopback origins and HUB_CORS_ORIGINS; preflights answered; ETag, Location,
+ *   WWW-Authenticate and Retry-After exposed.
+ *
+ * Profile validation of each referral (settings.validateProfiles) is exact but costs about 35 ms of
+ * CPU per Bundle with Medplum 4.5 (it re-parses each profile's snapshot on every call), which caps
+ * acceptance near 30 referrals/s per core; without it the hub's own checks (routes/referralBundle.ts)
+ * still refuse every Bundle the hub could not deliver or show.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { TokenChecker } from './auth/smartToken.js';
+import { PracticeConfigs } from './config/practices.js';
+import { ConfigBrokenError, type ConfigSource } from './config/source.js';
+import type { HubSettings } from './env.js';
+import { describeError, FHIR_JSON, operationOutcome, type Problem } from './errors.js';
+import { registerConfigRoutes } from './routes/config.js';
+import { agentOf, type RouteDeps } from './routes/deps.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerReferralRoutes } from './routes/referrals.js';
+import type { HubStore } from './store/types.js';
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export interface BuildHubOptions {
+  store: HubStore;
+  settings: Pick<HubSettings, 'ehrBases' | 'corsOrigins' | 'validateProfiles'> &
+    Partial<Pick<HubSettings, 'introspectionClient'>>;
+  configSource: ConfigSource;
+  /** For calls to the EHRs (discovery, introspection). */
+  fetch?: typeof fetch;
+  /** The hub's clock (ms): acceptance and audit times, provider opening dates. Token expiry uses the real clock. */
+  now?: () => number;
+  /** Where unexpected errors are reported (default console.error). */
+  onError?: (error: unknown, request: { method: string; url: string }) => void;
+  /** Token introspection cache (ms, ≤ 30 000). */
+  tokenCacheMs?: number;
+  /** Called when the outbox gained an item (a referral accepted or cancelled): wakes the delivery worker. */
+  onOutboxChange?: () => void;
+}
+
+/** The address patterns the hub serves and their methods (for 405 and Allow). */
+const ROUTES: Array<{ pattern: RegExp; methods: string[] }> = [
+  { pattern: /^\/referrals\/?$/, methods: ['GET', 'POST'] },
+  { pattern: /^\/referrals\/[^/]+\/cancel\/?$/, methods: ['POST'] },
+  { pattern: /^\/referrals\/[^/]+\/?$/, methods: ['GET'] },
+  { pattern: /^\/config\/[^/]+\/?$/, methods: ['GET'] },
+  { pattern: /^\/health\/?$/, methods: ['GET'] },
+];
+
+const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
+const ALLOWED_HEADERS = 'Authorization, Content-Type, X-EHR-FHIR-Base, If-None-Match, Accept';
+const EXPOSED_HEADERS = 'ETag, Location, WWW-Authenticate, Retry-After';
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+export function buildHub(options: BuildHubOptions): FastifyInstance {
+  const { store, settings } = options;
+  const now = options.now ?? Date.now;
+  const onError =
+    options.onError ??
+    ((error: unknown, request: { method: string; url: string }) =>
+      console.error(`hub: unexpected error on ${request.method} ${request.url}:`, error));
+  const corsOrigins = new Set(settings.corsOrigins);
+  const originAllowed = (origin: string) => LOOPBACK_ORIGIN.test(origin) || corsOrigins.has(origin);
+
+  const deps: RouteDeps = {
+    store,
+    configs: new PracticeConfigs(options.configSource),
+    tokens: new TokenChecker({
+      trustedBases: settings.ehrBases,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(settings.introspectionClient ? { introspectionClient: settings.introspectionClient } : {}),
+      ...(options.tokenCacheMs !== undefined ? { cacheMs: options.tokenCacheMs } : {}),
+    }),
+    now,
+    validateProfiles: settings.validateProfiles,
+    onOutboxChange: options.onOutboxChange ?? (() => {}),
+  };
+
+  const sendOutcome = (
+    reply: FastifyReply,
+    status: number,
+    problems: Problem[],
+    headers: Record<string, string> = {},
+  ) => reply.code(status).headers(headers).type(FHIR_JSON).send(operationOutcome(status, problems));
+
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    logger: false,
+    return503OnClosing: true,
+    // Fastify's own early errors (a malformed address) get the same OperationOutcome treatment.
+    frameworkErrors: (error, _request, reply) => {
+      const d = describeError(error);
+      void sendOutcome(reply, d.status === 500 ? 400 : d.status, d.problems);
+    },
+  });
+  app.decorateRequest('hubToken', undefined);
+
+  // JSON under both types, nothing else (415); the default parser refuses __proto__ and constructor keys.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser(
+    'application/fhir+json',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT },
+    app.getDefaultJsonParser('error', 'error'),
+  );
+
+  // CORS on every answer to an allowed origin.
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin !== undefined && originAllowed(origin)) {
+      reply.header('Access-Control-Allow-Origin', origin);
+      reply.header('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+    }
+    reply.header('Vary', 'Origin');
+  });
+
+  // Preflights.
+  app.options('/*', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin === undefined || !originAllowed(origin)) {
+      return sendOutcome(reply, 403, [
+        {
+          code: 'forbidden',
+          text: `The hub does not accept calls from web pages at ${origin ?? 'an unnamed origin'}. If the GP app is served from there, the hub's administrator must add it to HUB_CORS_ORIGINS.`,
+        },
+      ]);
+    }
+    const route = ROUTES.find((r) => r.pattern.test(pathOf(request.url)));
+    return reply
+      .code(204)
+      .header('Access-Control-Allow-Methods', (route?.methods ?? ['GET', 'POST']).join(', '))
+      .header('Access-Control-Allow-Headers', ALLOWED_HEADERS)
+      .header('Access-Control-Max-Age', '600')
+      .send();
+  });
+
+  registerReferralRoutes(app, deps);
+  registerConfigRoutes(app, deps);
+  registerHealthRoutes(app, deps);
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = pathOf(request.url);
+    const route = ROUTES.find((r) => r.pattern.test(path));
+    if (route !== undefined) {
+      return sendOutcome(
+        reply,
+        405,
+        [
+          {
+            code: 'not-supported',
+            text: `${path} does not take ${request.method} requests: use ${route.methods.join(' or ')}.`,
+          },
+        ],
+        { Allow: [...route.methods, 'OPTIONS'].join(', ') },
+      );
+    }
+    return sendOutcome(reply, 404, [
+      {
+        code: 'not-found',
+        text: `There is nothing at ${path}. The hub serves /referrals, /referrals/<id>, /referrals/<id>/cancel, /config/<ODS code>.json and /health.`,
+      },
+    ]);
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    let status: number;
+    let problems: Problem[];
+    let headers: Record<string, string> = {};
+    if (error instanceof ConfigBrokenError) {
+      status = 503;
+      headers = { 'Retry-After': '300' };
+      problems = [
+        {
+          code: 'transient',
+          text: `The hub cannot use this practice's settings because ${error.file} is broken: ${error.problems.slice(0, 5).join(' ')}${error.problems.length > 5 ? ` (and ${error.problems.length - 5} more problems)` : ''} This is for the practice IT lead to fix; until then, phone the provider to refer.`,
+        },
+      ];
+    } else {
+      const d = describeError(error);
+      status = d.status;
+      problems = d.problems;
+      headers = d.headers;
+      if (d.internal) onError(error, request);
+    }
+    if (status === 401 || status === 403) await auditRefusal(request, status, problems);
+    return sendOutcome(reply, status, problems, headers);
+  });
+
+  async function auditRefusal(request: FastifyRequest, status: number, problems: Problem[]): Promise<void> {
+    const params = (request.params ?? {}) as { id?: unknown };
+    try {
+      await store.appendAudit({
+        action: 'access-refused',
+        outcome: '4',
+        agent: agentOf(request.hubToken),
+        at: now(),
+        ...(typeof params.id === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(params.id)
+          ? { referralId: params.id }
+          : {}),
+        detail: {
+          text: problems.map((p) => p.text).join(' '),
+          status,
+          method: request.method,
+          path: pathOf(request.url),
+          ...(request.hubToken ? { ehrBaseUrl: request.hubToken.ehrBaseUrl } : {}),
+          ...(typeof request.headers['x-ehr-fhir-base'] === 'string' && !request.hubToken
+            ? { claimedEhrBaseUrl: request.headers['x-ehr-fhir-base'].slice(0, 300) }
+            : {}),
+        },
+      });
+    } catch (error) {
+      onError(error, request);
+    }
+  }
+
+  return app;
+}

@@ -1,0 +1,125 @@
+/**
+ * Practice configurations from files: a folder of `<ODS>.json`, each `{ "rules": …, "directory": … }`
+ * (HUB_CONFIG_DIR), or, without a folder, the shipped examples (examples/rules.json and
+ * examples/directory.json) as the sandbox practice A99999.
+ *
+ * Each file is validated with the domain's parsers (parseDirectory, then parseRules against the
+ * directory's provider ids) when first read and again whenever it changes (its modification time or
+ * size). A broken file throws ConfigBrokenError naming the file and every problem; other practices'
+ * files are unaffected.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDirectory } from '../../domain/directory.js';
+import { parseRules } from '../../domain/rules.js';
+import { packageRoot } from '../../fhir/profiles.js';
+import { ConfigBrokenError, type ConfigSource, normaliseOds, type PracticeConfigDocument } from './source.js';
+
+/** The sandbox practice's ODS code (src/sandbox/vignettes.ts). */
+export const EXAMPLE_PRACTICE_ODS = 'A99999';
+
+interface Entry {
+  stamp: string;
+  document: PracticeConfigDocument;
+}
+
+/** Checks a `{ rules, directory }` document; the problems in plain English (empty when usable). */
+export function configProblems(json: unknown): string[] {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    return ['It must be a JSON object with "rules" (the prompt rules) and "directory" (the provider list).'];
+  }
+  const { rules, directory } = json as { rules?: unknown; directory?: unknown };
+  const problems: string[] = [];
+  if (directory === undefined) problems.push('It has no "directory" (the provider list).');
+  if (rules === undefined) problems.push('It has no "rules" (the prompt rules).');
+  if (problems.length > 0) return problems;
+  const parsedDirectory = parseDirectory(directory);
+  if (!parsedDirectory.ok)
+    return parsedDirectory.problems.map((p) => `Directory: ${p.replace(/^Directory: /, '')}`);
+  const parsedRules = parseRules(rules, {
+    providerIds: parsedDirectory.directory.providers.map((p) => p.id),
+  });
+  if (!parsedRules.ok) return parsedRules.problems.map((p) => `Rules: ${p}`);
+  return [];
+}
+
+async function stampOf(file: string): Promise<string | undefined> {
+  try {
+    const s = await stat(file);
+    return `${s.mtimeMs}:${s.size}`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function readJson(file: string, label: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigBrokenError(label, [
+      `It could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+    ]);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ConfigBrokenError(label, [`It is not valid JSON (${(error as Error).message}).`]);
+  }
+}
+
+/** `<dir>/<ODS>.json` per practice. */
+export function fileConfigSource(dir: string): ConfigSource {
+  const cache = new Map<string, Entry>();
+  return {
+    async get(odsText) {
+      const ods = normaliseOds(odsText);
+      if (ods === undefined) return undefined;
+      const file = path.join(dir, `${ods}.json`);
+      const stamp = await stampOf(file);
+      if (stamp === undefined) {
+        cache.delete(ods);
+        return undefined;
+      }
+      const cached = cache.get(ods);
+      if (cached !== undefined && cached.stamp === stamp) return cached.document;
+      // Named without the folder: the message reaches the GP's screen.
+      const label = `${ods}.json in the hub's configuration folder`;
+      const json = await readJson(file, label);
+      const problems = configProblems(json);
+      if (problems.length > 0) throw new ConfigBrokenError(label, problems);
+      const { rules, directory } = json as PracticeConfigDocument;
+      const document = { rules, directory };
+      cache.set(ods, { stamp, document });
+      return document;
+    },
+  };
+}
+
+/** The shipped examples (examples/rules.json, examples/directory.json) as practice A99999. */
+export function examplesConfigSource(root: string = packageRoot()): ConfigSource {
+  const rulesFile = path.join(root, 'examples', 'rules.json');
+  const directoryFile = path.join(root, 'examples', 'directory.json');
+  const label = 'examples/rules.json and examples/directory.json';
+  let cached: Entry | undefined;
+  return {
+    async get(odsText) {
+      if (normaliseOds(odsText) !== EXAMPLE_PRACTICE_ODS) return undefined;
+      const stamps = await Promise.all([stampOf(rulesFile), stampOf(directoryFile)]);
+      if (stamps.includes(undefined)) {
+        throw new ConfigBrokenError(label, ['One of the example files is missing.']);
+      }
+      const stamp = stamps.join('|');
+      if (cached !== undefined && cached.stamp === stamp) return cached.document;
+      const [rules, directory] = await Promise.all([
+        readJson(rulesFile, 'examples/rules.json'),
+        readJson(directoryFile, 'examples/directory.json'),
+      ]);
+      const problems = configProblems({ rules, directory });
+      if (problems.length > 0) throw new ConfigBrokenError(label, problems);
+      cached = { stamp, document: { rules, directory } };
+      return cached.document;
+    },
+  };
+}
