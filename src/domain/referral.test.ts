@@ -187,6 +187,13 @@ describe('buildReferral: identity and idempotence', () => {
     const queries = entries.map((e) => `${e.request?.url}?${e.request?.ifNoneExist}`);
     expect(new Set(queries).size).toBe(queries.length);
     expect(new Set(entries.map((e) => e.fullUrl)).size).toBe(entries.length);
+    // An identifier equal to a fullUrl would be rewritten by the server into a reference, and a resend
+    // would then create the resource again.
+    const fullUrls = new Set(entries.map((e) => e.fullUrl));
+    for (const entry of entries) {
+      const identifiers = (entry.resource as { identifier?: Array<{ value?: string }> }).identifier ?? [];
+      for (const id of identifiers) expect(fullUrls.has(id.value)).toBe(false);
+    }
   });
 
   it('resolves every internal reference within the bundle', () => {

@@ -388,7 +388,13 @@ export function buildReferral(input: ReferralInput): Bundle {
   });
   const uuidFor = (kind: string) => stableUuid(identifier.value, kind);
   const urn = (kind: string) => `urn:uuid:${uuidFor(kind)}`;
-  const ownIdentifier = (kind: string): Identifier => ({ system: URI_SYSTEM, value: urn(kind) });
+  // A resource's own identifier must differ from its fullUrl: a FHIR server rewrites every string equal
+  // to a fullUrl into the new resource's reference, so the stored identifier would become
+  // `Consent/<id>` and a resend's conditional create would never find it (a second Consent).
+  const ownIdentifier = (kind: string): Identifier => ({
+    system: URI_SYSTEM,
+    value: `urn:uuid:${uuidFor(`${kind}-identifier`)}`,
+  });
 
   const patientRef: Reference<Patient> = {
     reference: `Patient/${patient.id}`,

@@ -189,7 +189,7 @@ describe('the provider endpoints on a running sandbox', () => {
     expect(await search(`ServiceRequest`)).toEqual([]);
   });
 
-  it('takes the referral transaction once: a resend, and two at once, leave one ServiceRequest and one Task', async () => {
+  it('takes the referral transaction once: a resend, and two at once, leave one ServiceRequest, Task and Consent', async () => {
     const first = await post(base, referral());
     expect(first.status).toBe(200);
     const response = (await first.json()) as Bundle;
@@ -204,6 +204,9 @@ describe('the provider endpoints on a running sandbox', () => {
     const statusOf = (bundle: Bundle, type: string) =>
       bundle.entry?.find((e) => e.response?.location?.startsWith(`${type}/`))?.response?.status;
     expect([statusOf(second, 'ServiceRequest'), statusOf(second, 'Task')]).toEqual(['200', '200']);
+    // Every entry, the Consent and any work Observations included, is found rather than created again.
+    expect(second.entry?.map((e) => e.response?.status)).toEqual(second.entry?.map(() => '200'));
+    expect(await search('Consent')).toHaveLength(1);
 
     const requests = await search<ServiceRequest>(
       `ServiceRequest?identifier=${encodeURIComponent(`${ID_SYSTEM.referral}|${identifier.value}`)}`,
