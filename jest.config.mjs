@@ -1,7 +1,8 @@
 // Unit tests sit beside the code they check (src/**/*.test.ts); integration and e2e (real Chromium)
 // tests live in tests/.
 // TypeScript is compiled by SWC to CommonJS for jest, so source imports keep their NodeNext `.js`
-// suffixes and the mapper below points them back at the `.ts` files.
+// suffixes and the mapper below points them back at the `.ts` files. (The mapper only rewrites
+// relative imports, so packages keep their own `.js` files.)
 export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/tests'],
@@ -13,7 +14,7 @@ export default {
     '<rootDir>/tests/e2e/**/*.test.ts',
   ],
   transform: {
-    '^.+\\.(t|j)s$': [
+    '^.+\\.(t|j|mj)s$': [
       '@swc/jest',
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
     ],
@@ -29,7 +30,9 @@ export default {
       },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/'],
+  // ESM-only packages jest must compile to CommonJS too: msw's dependencies (rettime, @open-draft/*,
+  // until-async) and jose (the hub verifies providers' JWTs with it).
+  transformIgnorePatterns: ['/node_modules/(?!(rettime|@open-draft|until-async|jose)/)'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   reporters: ['default', '<rootDir>/tests/summary-reporter.cjs'],
 };
