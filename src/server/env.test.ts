@@ -1,0 +1,63 @@
+import { DEFAULT_EHR_BASES, hubSettings } from './env.js';
+
+describe('hubSettings', () => {
+  it('has working defaults', () => {
+    expect(hubSettings({})).toEqual({
+      port: 8081,
+      host: '127.0.0.1',
+      sqlitePath: 'data/hub.sqlite',
+      ehrBases: DEFAULT_EHR_BASES,
+      corsOrigins: [],
+      validateProfiles: true,
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      hubSettings({
+        HUB_PORT: '9000',
+        HUB_HOST: '0.0.0.0',
+        DATABASE_URL: 'postgres://hub@localhost/hub',
+        HUB_DB_PATH: '/tmp/hub.sqlite',
+        HUB_EHR_BASES: 'https://ehr.example.org/fhir/, http://localhost:8080/fhir',
+        HUB_CONFIG_DIR: '/etc/hub/practices',
+        HUB_CORS_ORIGINS: 'https://gp.example.org,https://gp.example.org',
+        HUB_INTROSPECTION_CLIENT_ID: 'hub',
+        HUB_INTROSPECTION_CLIENT_SECRET: 's3cret',
+        HUB_VALIDATE_PROFILES: 'false',
+      }),
+    ).toEqual({
+      port: 9000,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://hub@localhost/hub',
+      sqlitePath: '/tmp/hub.sqlite',
+      ehrBases: ['https://ehr.example.org/fhir', 'http://localhost:8080/fhir'],
+      configDir: '/etc/hub/practices',
+      corsOrigins: ['https://gp.example.org'],
+      introspectionClient: { id: 'hub', secret: 's3cret' },
+      validateProfiles: false,
+    });
+  });
+
+  it.each<[Record<string, string>, RegExp]>([
+    [{ HUB_PORT: 'eighty' }, /HUB_PORT is "eighty".*0 to 65535/],
+    [{ HUB_PORT: '70000' }, /HUB_PORT is "70000"/],
+    [{ HUB_HOST: 'http://localhost' }, /HUB_HOST .*no scheme/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a PostgreSQL address/],
+    [{ HUB_EHR_BASES: ' , ' }, /HUB_EHR_BASES is empty/],
+    [
+      { HUB_EHR_BASES: 'ehr.example.org/fhir' },
+      /HUB_EHR_BASES has "ehr\.example\.org\/fhir", which is not a web address/,
+    ],
+    [{ HUB_EHR_BASES: 'ftp://ehr.example.org/fhir' }, /must start with http/],
+    [{ HUB_CORS_ORIGINS: 'https://gp.example.org/app' }, /HUB_CORS_ORIGINS has .* not an origin/],
+    [{ HUB_INTROSPECTION_CLIENT_ID: 'hub' }, /without HUB_INTROSPECTION_CLIENT_SECRET/],
+    [
+      { HUB_INTROSPECTION_CLIENT_SECRET: 'x' },
+      /HUB_INTROSPECTION_CLIENT_SECRET is set without HUB_INTROSPECTION_CLIENT_ID/,
+    ],
+    [{ HUB_VALIDATE_PROFILES: 'maybe' }, /HUB_VALIDATE_PROFILES is "maybe"/],
+  ])('refuses %j', (env, message) => {
+    expect(() => hubSettings(env)).toThrow(message);
+  });
+});
