@@ -7,7 +7,7 @@
  *   when set the hub uses PostgreSQL.
  * - DATABASE_POOL_SIZE: most PostgreSQL connections (default 10).
  * - DATABASE_SCHEMA: a PostgreSQL schema to keep the hub's tables in (default: the search_path).
- * - HUB_SQLITE_PATH: the SQLite file when DATABASE_URL is not set (default data/hub.sqlite).
+ * - HUB_DB_PATH: the SQLite file when DATABASE_URL is not set (default data/hub.sqlite).
  */
 import { PostgresStore } from './postgres.js';
 import { SqliteStore } from './sqlite.js';
@@ -38,7 +38,7 @@ export interface StoreOptions {
 export function storeOptionsFromEnv(env: Record<string, string | undefined> = process.env): StoreOptions {
   const options: StoreOptions = {};
   if (env.DATABASE_URL) options.databaseUrl = env.DATABASE_URL;
-  if (env.HUB_SQLITE_PATH) options.sqlitePath = env.HUB_SQLITE_PATH;
+  if (env.HUB_DB_PATH) options.sqlitePath = env.HUB_DB_PATH;
   if (env.DATABASE_SCHEMA) options.schema = env.DATABASE_SCHEMA;
   if (env.DATABASE_POOL_SIZE) {
     const size = Number(env.DATABASE_POOL_SIZE);

@@ -273,7 +273,7 @@ describe('shared rules', () => {
         DATABASE_URL: 'postgres://hub@db.example.test/hub',
         DATABASE_POOL_SIZE: '4',
         DATABASE_SCHEMA: 'hub',
-        HUB_SQLITE_PATH: '/var/lib/hub/hub.sqlite',
+        HUB_DB_PATH: '/var/lib/hub/hub.sqlite',
       }),
     ).toEqual({
       databaseUrl: 'postgres://hub@db.example.test/hub',
