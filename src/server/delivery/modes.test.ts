@@ -259,6 +259,19 @@ describe('what is worth retrying', () => {
     });
   });
 
+  it('a success that is not FHIR JSON: retryable (the outcome is unknown)', async () => {
+    const fake = fakeClient({
+      transaction: async () => {
+        throw new ProviderHttpError(200, 'OK', undefined, 'OK');
+      },
+    });
+    expect(await deliver(rest(), 'new', { client: () => fake })).toMatchObject({
+      ok: false,
+      retryable: true,
+      error: expect.stringMatching(/not in FHIR JSON/),
+    });
+  });
+
   it('an answer that is not a transaction response: retryable (the outcome is unknown)', async () => {
     const fake = fakeClient({ transaction: async () => ({ resourceType: 'Bundle', type: 'searchset' }) });
     expect(await deliver(rest(), 'new', { client: () => fake })).toMatchObject({

@@ -135,6 +135,14 @@ export function classifyError(
       error: `${name}’s system did not answer within ${timeoutMs < 2000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} seconds`}.`,
     };
   }
+  if (err instanceof ProviderHttpError && err.status < 300) {
+    // fhir-kit-client reports a success whose body is not JSON as an error.
+    return {
+      ok: false,
+      retryable: true,
+      error: `${name}’s system answered, but not in FHIR JSON, so the hub cannot tell whether it has the referral.`,
+    };
+  }
   if (err instanceof ProviderHttpError) {
     const status = err.status;
     const said = err.said ? `: ${err.said}` : '';

@@ -236,9 +236,16 @@ export async function startControllableProvider(id = 'test-provider'): Promise<C
       (await withIdentifier<ServiceRequest>('ServiceRequest', referralId)).map((t) => t.status),
     down: stop,
     async up() {
+      if (server.listening) return;
       server = createServer((req, res) => void handler(req, res));
       track(server);
-      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
     },
     close: async () => {
       if (server.listening) await stop();
