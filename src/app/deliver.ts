@@ -21,6 +21,8 @@ import type { SendResult } from './ui/types.js';
 /** What became of handing a referral to its provider. */
 export type Delivery =
   | { state: 'delivered' }
+  /** The referral hub accepted it and delivers it to the provider (outbox, retries). */
+  | { state: 'queued' }
   /** Not attempted: the provider's route needs the referral hub. */
   | { state: 'not-sent'; reason: string }
   /** Attempted and failed (network, CORS, timeout, refused, or an answer that is not a success). */
@@ -70,47 +72,24 @@ export async function handOverToProvider(
       reason: `${provider.name} takes referrals as NHS BaRS messages, which need the referral hub; it is not set up yet, so the app did not send it.`,
     };
   }
-  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const timeoutMs = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, timeoutMs);
   const name = provider.name;
-  let response: Response;
-  let body: unknown;
-  try {
-    response = await doFetch(endpoint.baseUrl.replace(/\/+$/, ''), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/fhir+json', Accept: 'application/fhir+json' },
-      body: JSON.stringify(bundle),
-      credentials: 'omit',
-      signal: controller.signal,
-    });
-    const text = await response.text();
-    try {
-      body = text ? (JSON.parse(text) as unknown) : undefined;
-    } catch {
-      body = undefined;
-    }
-  } catch {
-    if (timedOut) {
-      return {
-        state: 'failed',
-        reason: `${name}’s system did not answer within ${Math.round(timeoutMs / 1000)} seconds.`,
-      };
-    }
+  const timeoutMs = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
+  const posted = await postFhir(endpoint.baseUrl.replace(/\/+$/, ''), bundle, {}, options);
+  if (posted.kind === 'timeout') {
+    return {
+      state: 'failed',
+      reason: `${name}’s system did not answer within ${Math.round(timeoutMs / 1000)} seconds.`,
+    };
+  }
+  if (posted.kind === 'network') {
     // fetch reports a refused connection, a network failure and a CORS refusal alike (and its
     // message, e.g. "Failed to fetch", says no more).
     return {
       state: 'failed',
       reason: `The app could not reach ${name}’s system: the connection failed or was not allowed.`,
     };
-  } finally {
-    clearTimeout(timer);
   }
+  const { response, body } = posted;
   if (!response.ok) {
     const said = outcomeText(body);
     const what =
@@ -135,6 +114,107 @@ export async function handOverToProvider(
     };
   }
   return { state: 'delivered' };
+}
+
+type Posted =
+  | { kind: 'answered'; response: Response; body: unknown }
+  | { kind: 'timeout' }
+  | { kind: 'network' };
+
+/** POSTs a FHIR resource as JSON without credentials; the answer and its parsed body, or why none came. */
+async function postFhir(
+  url: string,
+  resource: unknown,
+  headers: Record<string, string>,
+  options: HandOverOptions,
+): Promise<Posted> {
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs ?? DELIVERY_TIMEOUT_MS);
+  try {
+    const response = await doFetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/fhir+json', Accept: 'application/fhir+json', ...headers },
+      body: JSON.stringify(resource),
+      credentials: 'omit',
+      signal: controller.signal,
+    });
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { kind: 'answered', response, body };
+  } catch {
+    return timedOut ? { kind: 'timeout' } : { kind: 'network' };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Where the referral hub is, and the launch's credentials it checks (at the EHR's introspection endpoint). */
+export interface HubAccess extends HandOverOptions {
+  /** The hub's base URL, e.g. http://127.0.0.1:8081 (from the practice configuration). */
+  hubUrl: string;
+  /** The SMART access token of this launch. */
+  accessToken: string;
+  /** The EHR's FHIR base URL (the hub trusts tokens only from EHRs it knows). */
+  ehrFhirBase: string;
+}
+
+/** The hub's answer about one referral (src/server/views.ts), as far as the app reads it. */
+interface HubReferralView {
+  deliveryState?: 'pending' | 'delivered' | 'failed';
+  lastDeliveryError?: string;
+}
+
+/**
+ * A hand-over to the referral hub: POST /referrals with the launch's token. The hub stores the
+ * referral with its delivery in one transaction and delivers it with retries, so an accepted
+ * referral is `queued` (or `delivered` if the hub already has); a refusal or no answer is `failed`,
+ * and trying again is safe (the hub keeps one referral per business identifier).
+ */
+export function handOverToHub(access: HubAccess): HandOver {
+  return async (provider, bundle) => {
+    const posted = await postFhir(
+      `${access.hubUrl.replace(/\/+$/, '')}/referrals`,
+      bundle,
+      { Authorization: `Bearer ${access.accessToken}`, 'X-EHR-FHIR-Base': access.ehrFhirBase },
+      access,
+    );
+    if (posted.kind !== 'answered') {
+      return {
+        state: 'failed',
+        reason:
+          posted.kind === 'timeout'
+            ? `The referral hub did not answer within ${Math.round((access.timeoutMs ?? DELIVERY_TIMEOUT_MS) / 1000)} seconds, so it may not have the referral for ${provider.name}.`
+            : `The app could not reach the referral hub to send it to ${provider.name}: the connection failed or was not allowed.`,
+      };
+    }
+    const { response, body } = posted;
+    if (!response.ok) {
+      const said = outcomeText(body);
+      return {
+        state: 'failed',
+        reason: `The referral hub did not accept the referral (HTTP ${response.status}${said ? `: ${said}` : ''}).`,
+      };
+    }
+    const view = (body ?? {}) as HubReferralView;
+    if (view.deliveryState === 'delivered') return { state: 'delivered' };
+    if (view.deliveryState === 'failed') {
+      return {
+        state: 'failed',
+        reason: view.lastDeliveryError ?? `The referral hub could not deliver it to ${provider.name}.`,
+      };
+    }
+    return { state: 'queued' };
+  };
 }
 
 /** What sendReferral needs of the launch: a way to the record's FHIR server, and whether it may write. */
@@ -180,7 +260,7 @@ export async function sendReferral(
     });
   }
   const delivery = await handOver(provider, bundle);
-  if (!access.canWrite && delivery.state !== 'delivered') {
+  if (!access.canWrite && (delivery.state === 'failed' || delivery.state === 'not-sent')) {
     throw new Error(
       `${delivery.reason} The referral is not in the patient’s record either, because the clinical system does not let this app save to it. ${phoneLine(provider)}`,
     );

@@ -7,7 +7,7 @@ import 'nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css';
 import './styles/app.css';
 import { StrictMode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
-import { sendReferral } from './deliver.js';
+import { type HandOver, handOverToHub, handOverToProvider, sendReferral } from './deliver.js';
 import { LocalStorageFeedbackStore } from './feedback/index.js';
 import { type AppContext, loadContext } from './load/index.js';
 import {
@@ -18,6 +18,7 @@ import {
   type LaunchFailure,
   LaunchFailureError,
   loadSmartStyle,
+  type SmartSession,
 } from './smart/index.js';
 import { App, LaunchErrorScreen } from './ui/index.js';
 
@@ -36,6 +37,18 @@ function showFailure(root: Root, failure: LaunchFailure): void {
       <LaunchErrorScreen failure={failure} onRetry={() => window.location.reload()} />
     </StrictMode>,
   );
+}
+
+/** The practice's referral hub when its configuration names one, else straight to the provider. */
+function handOverFor(session: SmartSession, context: AppContext): HandOver {
+  const hubUrl = context.config.hubUrl;
+  if (!hubUrl) return handOverToProvider;
+  return (provider, bundle) =>
+    handOverToHub({
+      hubUrl,
+      accessToken: session.accessToken?.() ?? '',
+      ehrFhirBase: session.requester.fhirBaseUrl,
+    })(provider, bundle);
 }
 
 async function start(root: Root): Promise<void> {
@@ -69,8 +82,9 @@ async function start(root: Root): Promise<void> {
         context={context}
         session={session}
         feedbackStore={feedbackStore}
-        // Saves it in the record, then hands it to the provider (handOverToProvider; the hub will replace it).
-        onSendReferral={(referral) => sendReferral(session, referral)}
+        // Saves it in the record, then hands it to the practice's referral hub, or without one straight
+        // to the provider's endpoint.
+        onSendReferral={(referral) => sendReferral(session, referral, handOverFor(session, context))}
       />
     </StrictMode>,
   );

@@ -57,6 +57,8 @@ export interface EhrOptions {
   fhir: Pick<SandboxFhirServer, 'repo'>;
   /** The sandbox origin, e.g. `http://localhost:8080`. */
   origin: string;
+  /** The referral hub the sample practice's configuration names (the sandbox's own, when it runs one). */
+  hubUrl?: string;
   /** The sandbox's "today" (YYYY-MM-DD): default fit-note start, ages, absence. */
   today: CalendarDate;
   /** Built browser code (default `<package root>/dist/web`). */
@@ -208,6 +210,29 @@ function sendPage(req: IncomingMessage, res: ServerResponse, status: number, htm
 }
 
 /** The EHR's handler for the sandbox server's chain (answers the paths listed above, passes on others). */
+/**
+ * The sample practice's configuration as the GP app reads it: the example rules, the example
+ * directory with sandbox-hosted provider endpoints pointed at the origin the sandbox runs on, and
+ * the referral hub that delivers its referrals (when the sandbox runs one). Undefined for any other
+ * practice. The sandbox's hub reads the same document.
+ */
+export async function sandboxPracticeConfig(
+  ods: string,
+  options: { origin: string; hubUrl?: string | undefined; examplesDir?: string | undefined },
+): Promise<{ rules: unknown; directory: unknown; hub?: { url: string } } | undefined> {
+  if (ods !== SANDBOX_PRACTICE.odsCode) return undefined;
+  const examples = options.examplesDir ?? path.join(packageRoot(), 'examples');
+  const [rules, directory] = await Promise.all([
+    readFile(path.join(examples, 'rules.json'), 'utf8'),
+    readSandboxDirectory(path.join(examples, 'directory.json'), options.origin),
+  ]);
+  return {
+    rules: JSON.parse(rules),
+    directory,
+    ...(options.hubUrl ? { hub: { url: options.hubUrl } } : {}),
+  };
+}
+
 export function ehrHandler(options: EhrOptions): SandboxHandler {
   const root = options.webRoot ?? path.join(packageRoot(), 'dist', 'web');
   const nhsukDist =
@@ -224,13 +249,8 @@ export function ehrHandler(options: EhrOptions): SandboxHandler {
 
   /** The practice's rules and directory (`/config/{ods}.json`, the app's default config URL). */
   const practiceConfig = async (ods: string): Promise<string | undefined> => {
-    if (ods !== SANDBOX_PRACTICE.odsCode) return undefined;
-    const [rules, directory] = await Promise.all([
-      readFile(path.join(examples, 'rules.json'), 'utf8'),
-      // Provider endpoints hosted by the sandbox, pointed at the origin it actually runs on.
-      readSandboxDirectory(path.join(examples, 'directory.json'), options.origin),
-    ]);
-    return JSON.stringify({ rules: JSON.parse(rules), directory });
+    const config = await sandboxPracticeConfig(ods, { ...options, examplesDir: examples });
+    return config === undefined ? undefined : JSON.stringify(config);
   };
 
   /** The origin the browser used, when it is one of the sandbox's loopback aliases. */

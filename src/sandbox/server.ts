@@ -16,7 +16,9 @@ import { parseArgs } from 'node:util';
 import { londonToday } from '../cli/io.js';
 import { type CalendarDate, parseCalendarDate } from '../domain/dates.js';
 import { packageRoot } from '../fhir/profiles.js';
-import { ehrHandler } from './ehr.js';
+import { hubSettings } from '../server/env.js';
+import { type RunningHub, startHub } from '../server/main.js';
+import { ehrHandler, sandboxPracticeConfig } from './ehr.js';
 import { createFhirServer, type SandboxFhirServer, type SandboxHandler } from './fhirServer.js';
 import { createProviderEndpoints, type ProviderEndpoints } from './providers.js';
 import { smartHandler, verifyAccessToken } from './smartAuth.js';
@@ -35,6 +37,12 @@ export interface SandboxOptions {
   open?: boolean;
   /** Browser origins allowed to call the FHIR API besides loopback ones. */
   corsOrigins?: readonly string[];
+  /**
+   * The referral hub started alongside (src/server): its port (default 0, any free one) and SQLite
+   * file (default in memory). The sample practice's configuration names it, so the GP app sends
+   * referrals through it. `false`: no hub; the app hands referrals straight to the providers.
+   */
+  hub?: false | { port?: number; dbPath?: string; env?: Record<string, string | undefined> };
 }
 
 export interface RunningSandbox {
@@ -43,6 +51,8 @@ export interface RunningSandbox {
   /** The FHIR base, `${url}/fhir`. */
   fhirBaseUrl: string;
   fhir: SandboxFhirServer;
+  /** The referral hub started alongside, unless `hub: false`. */
+  hub?: RunningHub;
   /** The providers' FHIR endpoints the sandbox hosts (`${url}/providers/<id>/fhir`). */
   providers: ProviderEndpoints;
   server: Server;
@@ -183,11 +193,35 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host === '::1' ? '[::1]' : host}:${port}`;
+  let hub: RunningHub | undefined;
+  if (options.hub !== false) {
+    const hubOptions = options.hub ?? {};
+    try {
+      hub = await startHub(
+        hubSettings({
+          ...hubOptions.env,
+          HUB_PORT: String(hubOptions.port ?? 0),
+          HUB_HOST: host === 'localhost' ? '127.0.0.1' : host,
+          HUB_DB_PATH: hubOptions.dbPath ?? ':memory:',
+          // Tokens from this sandbox, whichever loopback name the browser used.
+          HUB_EHR_BASES: [`http://localhost:${port}/fhir`, `http://127.0.0.1:${port}/fhir`].join(','),
+        }),
+        {
+          configSource: {
+            get: (ods) => sandboxPracticeConfig(ods, { origin: url, hubUrl: hub?.url }),
+          },
+        },
+      );
+    } catch (err) {
+      server.close();
+      throw err;
+    }
+  }
   handlers = [
     smartHandler({ baseUrl: url }),
     fhir.handle,
     providers.handle,
-    ehrHandler({ fhir, origin: url, today }),
+    ehrHandler({ fhir, origin: url, today, ...(hub ? { hubUrl: hub.url } : {}) }),
   ];
 
   return {
@@ -195,12 +229,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     fhirBaseUrl: `${url}/fhir`,
     fhir,
     providers,
+    ...(hub ? { hub } : {}),
     server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await hub?.close();
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 
@@ -230,12 +267,16 @@ export async function main(
   if (!/^\d{1,6}$/.test(latencyText)) {
     throw new Error(`Latency "${latencyText}" is not a whole number of milliseconds, e.g. --latency 50.`);
   }
+  const hubPortText = env.HUB_PORT ?? String(port === 0 ? 0 : port + 1);
   const sandbox = await startSandbox({
     port,
     today: values.today ?? env.TODAY ?? londonToday(),
     latencyMs: Number(latencyText),
     open: values.open ?? env.SANDBOX_OPEN === '1',
+    // The referral hub alongside: the next port, its SQLite file under data/ (HUB_* settings apply).
+    hub: { port: Number(hubPortText), dbPath: env.HUB_DB_PATH ?? 'data/hub.sqlite', env },
   });
   console.log(`Sandbox EHR running at ${sandbox.url}/ (FHIR base ${sandbox.fhirBaseUrl})`);
+  if (sandbox.hub) console.log(`Referral hub running at ${sandbox.hub.url}/ (${sandbox.hub.store.backend})`);
   return sandbox;
 }

@@ -62,17 +62,25 @@ it('Peter: the prompt appears in the record, and one click leads to a referral t
   await page.getByRole('heading', { name: REFERRAL_DONE }).waitFor({ timeout: 20_000 });
   await check(page, 'sent');
   expect(await referralCounts('peter')).toEqual(before.map((n) => n + 1));
-  // Delivered: the same ServiceRequest, by its identifier, is at the provider's own FHIR endpoint.
+  // Handed to the sandbox's referral hub, which delivers it: the same ServiceRequest, by its
+  // identifier, arrives at the provider's own FHIR endpoint, and the hub says it is delivered.
   expect(
     await page.locator('[data-destination]').evaluateAll((items) => items.map((li) => li.textContent)),
-  ).toEqual(['Done In the patient’s record', 'Done Delivered to Pennine Work and Wellbeing Case Management']);
+  ).toEqual([
+    'Done In the patient’s record',
+    'Sending With the referral hub, which delivers it to Pennine Work and Wellbeing Case Management and tells you if it cannot',
+  ]);
   const reference = (await page.locator('.fp-identifier').textContent())?.replace('Reference: ', '') ?? '';
-  const atProvider = await fetch(
-    `${env.sandbox.url}/providers/case-managed-support/fhir/ServiceRequest?identifier=${encodeURIComponent(`${ID_SYSTEM.referral}|${reference}`)}`,
-  );
-  const found = (await atProvider.json()) as Bundle<ServiceRequest>;
+  const providerSearch = `${env.sandbox.url}/providers/case-managed-support/fhir/ServiceRequest?identifier=${encodeURIComponent(`${ID_SYSTEM.referral}|${reference}`)}`;
+  let found: Bundle<ServiceRequest> = { resourceType: 'Bundle', type: 'searchset', total: 0 };
+  for (let i = 0; i < 100 && !found.total; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    found = (await (await fetch(providerSearch)).json()) as Bundle<ServiceRequest>;
+  }
   expect(found.total).toBe(1);
   expect(found.entry?.[0]?.resource?.subject?.identifier?.value).toBe('9990000042');
+  const stored = await env.sandbox.hub?.store.getReferral(reference);
+  expect(stored).toMatchObject({ deliveryState: 'delivered', providerId: 'case-managed-support' });
   await page.close();
 }, 90_000);
 

@@ -25,6 +25,11 @@ export interface PracticeConfig {
   problem?: string;
   /** The URL the configuration was read from (or tried). */
   url?: string;
+  /**
+   * The referral hub that delivers this practice's referrals (`"hub": {"url": …}` in the
+   * configuration). Without one the app hands each referral straight to the provider's endpoint.
+   */
+  hubUrl?: string;
 }
 
 export interface ConfigOptions {
@@ -85,12 +90,18 @@ export function configUrlFor(
 /** Validates a configuration document; the problems in plain English, or the rules and directory. */
 export function parseConfig(
   json: unknown,
-): { ok: true; rules: RulesFile; directory: Directory } | { ok: false; problems: string[] } {
+): { ok: true; rules: RulesFile; directory: Directory; hubUrl?: string } | { ok: false; problems: string[] } {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return { ok: false, problems: ['The configuration must be a JSON object with "rules" and "directory".'] };
   }
-  const { rules, directory } = json as { rules?: unknown; directory?: unknown };
+  const { rules, directory, hub } = json as { rules?: unknown; directory?: unknown; hub?: unknown };
   const problems: string[] = [];
+  const hubUrl = hub === undefined ? undefined : hubUrlOf(hub);
+  if (hub !== undefined && hubUrl === undefined) {
+    problems.push(
+      'The configuration\'s "hub" must be {"url": "https://…"}, the referral hub\'s address (http or https).',
+    );
+  }
   if (directory === undefined) problems.push('The configuration has no "directory" (the provider list).');
   if (rules === undefined) problems.push('The configuration has no "rules" (the prompt rules).');
   if (problems.length > 0) return { ok: false, problems };
@@ -100,7 +111,25 @@ export function parseConfig(
     providerIds: parsedDirectory.directory.providers.map((p) => p.id),
   });
   if (!parsedRules.ok) return { ok: false, problems: parsedRules.problems };
-  return { ok: true, rules: parsedRules.value, directory: parsedDirectory.directory };
+  return {
+    ok: true,
+    rules: parsedRules.value,
+    directory: parsedDirectory.directory,
+    ...(hubUrl ? { hubUrl } : {}),
+  };
+}
+
+/** The hub's address from `{"url": …}`: an absolute http(s) URL without a trailing slash. */
+function hubUrlOf(hub: unknown): string | undefined {
+  const url = (hub as { url?: unknown } | null)?.url;
+  if (typeof url !== 'string') return undefined;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
+    return parsed.href.replace(/\/+$/, '');
+  } catch {
+    return undefined;
+  }
 }
 
 function fallback(options: ConfigOptions, reason: string, url?: string): PracticeConfig {
@@ -168,5 +197,11 @@ export async function loadPracticeConfig(
       url,
     );
   }
-  return { rules: parsed.rules, directory: parsed.directory, source: 'practice', url };
+  return {
+    rules: parsed.rules,
+    directory: parsed.directory,
+    source: 'practice',
+    url,
+    ...(parsed.hubUrl ? { hubUrl: parsed.hubUrl } : {}),
+  };
 }

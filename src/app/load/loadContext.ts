@@ -83,6 +83,8 @@ export interface AppContext {
     /** `default` when the practice's own configuration could not be read (the reason is in `problem`). */
     source: 'practice' | 'default';
     problem?: string;
+    /** The referral hub that delivers this practice's referrals, when it has one. */
+    hubUrl?: string;
   };
   /** Sequential round trips from token to loaded (the longest chain of requests). */
   roundTrips: number;
@@ -383,6 +385,7 @@ function finish(
       rules: config.rules,
       directory: config.directory,
       source: config.source,
+      ...(config.hubUrl ? { hubUrl: config.hubUrl } : {}),
       ...(config.problem ? { problem: config.problem } : {}),
     },
     roundTrips: loader.rounds.depth,

@@ -43,6 +43,8 @@ export interface SmartSession {
   showPatientBanner: boolean;
   /** The launch's fhirContext items that were well formed (empty when none). */
   fhirContext: FhirContextItem[];
+  /** The current access token (read at the moment of use: fhirclient may have refreshed it). */
+  accessToken?(): string | undefined;
 }
 
 /** What fhirclient's `ready()` resolves to, as far as the app uses it. */
@@ -228,6 +230,10 @@ export async function completeLaunch(
     canWrite: canWriteFrom(scope),
     showPatientBanner: tokenResponse.need_patient_banner !== false,
     fhirContext,
+    accessToken: () => {
+      const current = client.state.tokenResponse?.access_token;
+      return typeof current === 'string' && current !== '' ? current : undefined;
+    },
   };
   if (fhirUser) session.fhirUser = fhirUser;
   return session;

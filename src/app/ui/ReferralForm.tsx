@@ -803,7 +803,8 @@ function Confirmation(props: {
   const busy = useRef(false);
   const name = provider.name;
   const inRecord = result.inRecord !== false;
-  const delivered = delivery === undefined || delivery.state === 'delivered';
+  // Queued: the referral hub has it and delivers it (with retries), so the GP's part is done.
+  const delivered = delivery === undefined || delivery.state === 'delivered' || delivery.state === 'queued';
 
   const retry = async () => {
     if (busy.current || !result.retryDelivery) return;
@@ -874,6 +875,11 @@ function Confirmation(props: {
               <>
                 <strong className="nhsuk-tag nhsuk-tag--green fp-tag">Done</strong> Delivered to {name}
               </>
+            ) : delivery.state === 'queued' ? (
+              <>
+                <strong className="nhsuk-tag nhsuk-tag--blue fp-tag">Sending</strong> With the referral hub,
+                which delivers it to {name} and tells you if it cannot
+              </>
             ) : (
               <>
                 <strong
@@ -888,7 +894,7 @@ function Confirmation(props: {
         )}
       </ul>
 
-      {delivery !== undefined && delivery.state !== 'delivered' && (
+      {delivery !== undefined && (delivery.state === 'failed' || delivery.state === 'not-sent') && (
         <div className="nhsuk-warning-callout">
           <h2 className="nhsuk-warning-callout__label">
             <span className="nhsuk-u-visually-hidden">Important: </span>
