@@ -31,8 +31,12 @@ export default {
     ],
   },
   // ESM-only packages jest must compile to CommonJS too: msw's dependencies (rettime, @open-draft/*,
-  // until-async) and jose (the hub verifies providers' JWTs with it).
-  transformIgnorePatterns: ['/node_modules/(?!(rettime|@open-draft|until-async|jose)/)'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // until-async), jose (the hub verifies providers' JWTs with it) and fhir-kit-client (the hub's
+  // delivery client), whose package exports only an `import` condition (so it is mapped by path).
+  transformIgnorePatterns: ['/node_modules/(?!(rettime|@open-draft|until-async|jose|fhir-kit-client)/)'],
+  moduleNameMapper: {
+    '^fhir-kit-client$': '<rootDir>/node_modules/fhir-kit-client/dist/index.js',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   reporters: ['default', '<rootDir>/tests/summary-reporter.cjs'],
 };

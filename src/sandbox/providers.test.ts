@@ -68,7 +68,7 @@ describe('rewriteSandboxEndpoints', () => {
       'work-coach-service': { mode: 'hub-inbox' },
       'msk-physio-fast-track': {
         mode: 'bars-message',
-        baseUrl: 'http://127.0.0.1:4321/providers/msk-physio-fast-track/bars',
+        baseUrl: 'http://127.0.0.1:4321/providers/msk-physio-fast-track/fhir',
       },
       'talking-therapies-employment': {
         mode: 'fhir-rest',
@@ -94,9 +94,10 @@ describe('rewriteSandboxEndpoints', () => {
 });
 
 describe('providersToHost', () => {
-  it('hosts the fhir-rest providers whose base URL is /providers/<id>/fhir on the sandbox, once each', () => {
+  it('hosts the fhir-rest and BaRS providers whose base URL is /providers/<id>/fhir on the sandbox, once each', () => {
     expect(providersToHost(directoryJson).map((p) => [p.id, p.mount])).toEqual([
       ['local-oh-service', '/providers/local-oh-service/fhir'],
+      ['msk-physio-fast-track', '/providers/msk-physio-fast-track/fhir'],
       ['case-managed-support', '/providers/case-managed-support/fhir'],
     ]);
     const twice = {
@@ -105,9 +106,10 @@ describe('providersToHost', () => {
         { id: 'b', endpoint: { mode: 'fhir-rest', baseUrl: 'http://localhost:8080/providers/a/fhir/' } },
         { id: 'c', endpoint: { mode: 'fhir-rest', baseUrl: 'http://127.0.0.1:8080/providers/c/other' } },
         { id: 'd', endpoint: { mode: 'bars-message', baseUrl: 'http://127.0.0.1:8080/providers/d/fhir' } },
+        { id: 'e', endpoint: { mode: 'hub-inbox' } },
       ],
     };
-    expect(providersToHost(twice).map((p) => p.id)).toEqual(['a']);
+    expect(providersToHost(twice).map((p) => p.id)).toEqual(['a', 'd']);
   });
 });
 
@@ -171,6 +173,7 @@ describe('the provider endpoints on a running sandbox', () => {
     });
     expect(sandbox.providers.providers.map((p) => p.id)).toEqual([
       'local-oh-service',
+      'msk-physio-fast-track',
       'case-managed-support',
     ]);
   });
@@ -263,8 +266,8 @@ describe('the provider endpoints on a running sandbox', () => {
     const unknown = await fetch(`${sandbox.url}/providers/nobody/fhir/metadata`);
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toMatch(/listed at \/providers\//);
-    // A bars-message endpoint is not a FHIR server here.
-    expect((await fetch(`${sandbox.url}/providers/msk-physio-fast-track/bars`)).status).toBe(404);
+    // A BaRS provider's endpoint is hosted too (messages go to its $process-message).
+    expect((await fetch(`${sandbox.url}/providers/msk-physio-fast-track/fhir/metadata`)).status).toBe(200);
   });
 
   it('shows what each provider has received on /providers/ and /providers/<id>/, linked from the index', async () => {

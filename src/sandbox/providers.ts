@@ -131,7 +131,10 @@ export function providersToHost(
   for (const provider of providers) {
     if (!isObj(provider) || typeof provider.id !== 'string' || !isObj(provider.endpoint)) continue;
     const { mode, baseUrl } = provider.endpoint;
-    if (mode !== 'fhir-rest' || typeof baseUrl !== 'string' || !isSandboxHosted(baseUrl)) continue;
+    // fhir-rest providers take the transaction at the base; bars-message ones take messages at
+    // <base>/$process-message. The sandbox hosts both kinds on the same FHIR endpoint.
+    if (mode !== 'fhir-rest' && mode !== 'bars-message') continue;
+    if (typeof baseUrl !== 'string' || !isSandboxHosted(baseUrl)) continue;
     const mount = new URL(baseUrl).pathname.replace(/\/+$/, '');
     if (!PROVIDER_FHIR_PATH.test(mount) || hosted.some((h) => h.mount === mount)) continue;
     const phone = isObj(provider.contact) ? provider.contact.phone : undefined;
