@@ -88,6 +88,15 @@ export async function startHub(settings: HubSettings, options: StartHubOptions =
     worker = startDeliveryWorker({
       store,
       ...(options.now ? { now: options.now } : {}),
+      // Problems the worker meets (store errors, a client that could not load) and given-up
+      // deliveries go to the log; retries are in the audit trail, not the log.
+      onEvent: (event) => {
+        if (event.type === 'error') console.error(`Referral hub delivery: ${event.message}`, event.error);
+        else if (event.type === 'notice') console.warn(`Referral hub delivery: ${event.message}`);
+        else if (event.type === 'attempt' && !event.result.ok && event.result.giveUp) {
+          console.warn(`Referral hub: delivery of ${event.item.referralId} given up: ${event.result.error}`);
+        }
+      },
       ...options.delivery,
     });
     worker.kick(); // a restart resumes every unfinished delivery at once
