@@ -10,7 +10,8 @@
  * with `config-unreadable`.
  */
 import { DEFAULT_RULES } from '../../domain/defaultRules.js';
-import { type Directory, parseDirectory } from '../../domain/directory.js';
+import type { Directory } from '../../domain/directory.js';
+import { parsePracticeConfig } from '../../domain/practiceConfig.js';
 import { parseRules, type RulesFile } from '../../domain/rules.js';
 import { LaunchFailureError } from '../smart/failures.js';
 
@@ -87,50 +88,8 @@ export function configUrlFor(
   }
 }
 
-/** Validates a configuration document; the problems in plain English, or the rules and directory. */
-export function parseConfig(
-  json: unknown,
-): { ok: true; rules: RulesFile; directory: Directory; hubUrl?: string } | { ok: false; problems: string[] } {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return { ok: false, problems: ['The configuration must be a JSON object with "rules" and "directory".'] };
-  }
-  const { rules, directory, hub } = json as { rules?: unknown; directory?: unknown; hub?: unknown };
-  const problems: string[] = [];
-  const hubUrl = hub === undefined ? undefined : hubUrlOf(hub);
-  if (hub !== undefined && hubUrl === undefined) {
-    problems.push(
-      'The configuration\'s "hub" must be {"url": "https://…"}, the referral hub\'s address (http or https).',
-    );
-  }
-  if (directory === undefined) problems.push('The configuration has no "directory" (the provider list).');
-  if (rules === undefined) problems.push('The configuration has no "rules" (the prompt rules).');
-  if (problems.length > 0) return { ok: false, problems };
-  const parsedDirectory = parseDirectory(directory);
-  if (!parsedDirectory.ok) return { ok: false, problems: parsedDirectory.problems };
-  const parsedRules = parseRules(rules, {
-    providerIds: parsedDirectory.directory.providers.map((p) => p.id),
-  });
-  if (!parsedRules.ok) return { ok: false, problems: parsedRules.problems };
-  return {
-    ok: true,
-    rules: parsedRules.value,
-    directory: parsedDirectory.directory,
-    ...(hubUrl ? { hubUrl } : {}),
-  };
-}
-
-/** The hub's address from `{"url": …}`: an absolute http(s) URL without a trailing slash. */
-function hubUrlOf(hub: unknown): string | undefined {
-  const url = (hub as { url?: unknown } | null)?.url;
-  if (typeof url !== 'string') return undefined;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
-    return parsed.href.replace(/\/+$/, '');
-  } catch {
-    return undefined;
-  }
-}
+/** Validates a configuration document (the one check the hub also uses: src/domain/practiceConfig.ts). */
+export const parseConfig = parsePracticeConfig;
 
 function fallback(options: ConfigOptions, reason: string, url?: string): PracticeConfig {
   const problem = `${reason} The national default prompt rules are used and no providers are listed; tell your practice IT lead.`;

@@ -10,8 +10,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDirectory } from '../../domain/directory.js';
-import { parseRules } from '../../domain/rules.js';
+import { parsePracticeConfig } from '../../domain/practiceConfig.js';
 import { packageRoot } from '../../fhir/profiles.js';
 import { ConfigBrokenError, type ConfigSource, normaliseOds, type PracticeConfigDocument } from './source.js';
 
@@ -23,24 +22,10 @@ interface Entry {
   document: PracticeConfigDocument;
 }
 
-/** Checks a `{ rules, directory }` document; the problems in plain English (empty when usable). */
+/** Checks a configuration document with the app's own check (src/domain/practiceConfig.ts); empty when usable. */
 export function configProblems(json: unknown): string[] {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    return ['It must be a JSON object with "rules" (the prompt rules) and "directory" (the provider list).'];
-  }
-  const { rules, directory } = json as { rules?: unknown; directory?: unknown };
-  const problems: string[] = [];
-  if (directory === undefined) problems.push('It has no "directory" (the provider list).');
-  if (rules === undefined) problems.push('It has no "rules" (the prompt rules).');
-  if (problems.length > 0) return problems;
-  const parsedDirectory = parseDirectory(directory);
-  if (!parsedDirectory.ok)
-    return parsedDirectory.problems.map((p) => `Directory: ${p.replace(/^Directory: /, '')}`);
-  const parsedRules = parseRules(rules, {
-    providerIds: parsedDirectory.directory.providers.map((p) => p.id),
-  });
-  if (!parsedRules.ok) return parsedRules.problems.map((p) => `Rules: ${p}`);
-  return [];
+  const parsed = parsePracticeConfig(json);
+  return parsed.ok ? [] : parsed.problems;
 }
 
 async function stampOf(file: string): Promise<string | undefined> {
