@@ -1,0 +1,154 @@
+/**
+ * The GP app's reads of the practice's referral hub: the patient's referrals as the hub sees them
+ * (GET /referrals?patient=…, views built by src/server/views.ts), and a GP's request to cancel one
+ * (POST /referrals/:id/cancel). Every call carries the launch's SMART token and the EHR's FHIR base.
+ * Answers are checked with zod; anything that goes wrong becomes a HubReferralsError whose message is
+ * plain English saying what happened and what to do next.
+ */
+import { z } from 'zod';
+
+const TimelineEntrySchema = z.object({ at: z.string(), event: z.string(), text: z.string() });
+
+const ReferralViewSchema = z.object({
+  id: z.string().min(1),
+  status: z.string().min(1),
+  businessStatus: z.string().optional(),
+  statusReason: z.string().optional(),
+  deliveryState: z.string().optional(),
+  lastDeliveryError: z.string().optional(),
+  provider: z.object({
+    id: z.string(),
+    name: z.string().optional(),
+    phone: z.string().optional(),
+    email: z.string().optional(),
+  }),
+  createdAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+  timeline: z.array(TimelineEntrySchema).default([]),
+});
+
+/** One referral as the hub shows it to the GP. */
+export type HubReferral = z.infer<typeof ReferralViewSchema>;
+export type HubTimelineEntry = z.infer<typeof TimelineEntrySchema>;
+
+const ListSchema = z.object({ referrals: z.array(z.unknown()) });
+
+/** Where the hub is, and the launch's credentials it checks. */
+export interface HubReferralsAccess {
+  hubUrl: string;
+  /** The launch's SMART access token, or a way to read the current one (it may be refreshed). */
+  accessToken: string | (() => string);
+  ehrFhirBase: string;
+  /** Default 15 s. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** What the patient panel needs of the hub. */
+export interface HubReferralsClient {
+  list(patientId: string): Promise<HubReferral[]>;
+  cancel(referralId: string, reason?: string): Promise<HubReferral>;
+}
+
+export class HubReferralsError extends Error {
+  override name = 'HubReferralsError';
+}
+
+/** The statuses after which a referral cannot be cancelled. */
+const FINAL = new Set(['completed', 'cancelled', 'rejected']);
+
+/** Whether the GP may still ask for the referral to be cancelled. */
+export function canCancel(referral: Pick<HubReferral, 'status'>): boolean {
+  return !FINAL.has(referral.status);
+}
+
+function outcomeText(body: unknown): string | undefined {
+  const issues = (body as { issue?: { diagnostics?: unknown; details?: { text?: unknown } }[] } | undefined)
+    ?.issue;
+  if (!Array.isArray(issues)) return undefined;
+  const texts = issues
+    .map((i) => (typeof i?.details?.text === 'string' ? i.details.text : i?.diagnostics))
+    .filter((t): t is string => typeof t === 'string' && t.trim() !== '');
+  return texts.length > 0 ? texts.join(' ') : undefined;
+}
+
+function parseView(value: unknown): HubReferral | undefined {
+  const parsed = ReferralViewSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Reads the hub's views of the patient's referrals, and cancels one. */
+export function hubReferralsClient(access: HubReferralsAccess): HubReferralsClient {
+  const base = access.hubUrl.replace(/\/+$/, '');
+  const doFetch = access.fetch ?? ((input, init) => fetch(input, init));
+
+  async function call(path: string, init: RequestInit, doing: string): Promise<unknown> {
+    const controller = new AbortController();
+    const timeoutMs = access.timeoutMs ?? 15_000;
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    let response: Response;
+    try {
+      response = await doFetch(`${base}${path}`, {
+        ...init,
+        signal: controller.signal,
+        headers: {
+          Accept: 'application/json',
+          Authorization: `Bearer ${typeof access.accessToken === 'function' ? access.accessToken() : access.accessToken}`,
+          'X-EHR-FHIR-Base': access.ehrFhirBase,
+          ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        },
+      });
+    } catch {
+      throw new HubReferralsError(
+        controller.signal.aborted
+          ? `The referral hub did not answer within ${Math.round(timeoutMs / 1000)} seconds, so the app could not ${doing}. Try again in a few minutes.`
+          : `The app could not reach the referral hub to ${doing}. Check the connection and try again.`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      body = undefined;
+    }
+    if (!response.ok) {
+      const said = outcomeText(body);
+      throw new HubReferralsError(
+        `The referral hub could not ${doing} (HTTP ${response.status})${said ? `: ${said}` : '. Try again, or ask the practice IT lead.'}`,
+      );
+    }
+    return body;
+  }
+
+  return {
+    async list(patientId) {
+      const doing = 'check the progress of referrals';
+      const body = await call(`/referrals?patient=${encodeURIComponent(patientId)}`, {}, doing);
+      const list = ListSchema.safeParse(body);
+      if (!list.success) {
+        throw new HubReferralsError(
+          'The referral hub’s answer about referral progress could not be read. Ask the practice IT lead to check the hub.',
+        );
+      }
+      return list.data.referrals.map(parseView).filter((v): v is HubReferral => v !== undefined);
+    },
+    async cancel(referralId, reason) {
+      const doing = 'cancel the referral';
+      const trimmed = reason?.trim();
+      const body = await call(
+        `/referrals/${encodeURIComponent(referralId)}/cancel`,
+        { method: 'POST', body: JSON.stringify(trimmed ? { reason: trimmed } : {}) },
+        doing,
+      );
+      const view = parseView(body);
+      if (view === undefined) {
+        throw new HubReferralsError(
+          'The referral hub answered, but its answer could not be read: open the app again to see whether the referral is cancelled.',
+        );
+      }
+      return view;
+    },
+  };
+}
