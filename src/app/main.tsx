@@ -9,6 +9,7 @@ import { StrictMode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { type HandOver, handOverToHub, handOverToProvider, sendReferral } from './deliver.js';
 import { LocalStorageFeedbackStore } from './feedback/index.js';
+import { hubReferralsClient } from './hubReferrals.js';
 import { type AppContext, loadContext } from './load/index.js';
 import {
   applySmartStyle,
@@ -21,6 +22,7 @@ import {
   type SmartSession,
 } from './smart/index.js';
 import { App, LaunchErrorScreen } from './ui/index.js';
+import type { PanelHub } from './ui/PatientPanel.js';
 
 function Loading() {
   return (
@@ -49,6 +51,21 @@ function handOverFor(session: SmartSession, context: AppContext): HandOver {
       accessToken: session.accessToken?.() ?? '',
       ehrFhirBase: session.requester.fhirBaseUrl,
     })(provider, bundle);
+}
+
+/** The practice's referral hub for the launch's patient, when its configuration names one. */
+function hubFor(session: SmartSession, context: AppContext): PanelHub | undefined {
+  const hubUrl = context.config.hubUrl;
+  if (!hubUrl) return undefined;
+  const client = hubReferralsClient({
+    hubUrl,
+    accessToken: () => session.accessToken?.() ?? '',
+    ehrFhirBase: session.requester.fhirBaseUrl,
+  });
+  return {
+    list: () => client.list(context.patientId),
+    cancel: (id, reason) => client.cancel(id, reason),
+  };
 }
 
 async function start(root: Root): Promise<void> {
@@ -85,6 +102,8 @@ async function start(root: Root): Promise<void> {
         // Saves it in the record, then hands it to the practice's referral hub, or without one straight
         // to the provider's endpoint.
         onSendReferral={(referral) => sendReferral(session, referral, handOverFor(session, context))}
+        // The referrals' progress, and cancelling, from the practice's referral hub (when it has one).
+        hub={hubFor(session, context)}
       />
     </StrictMode>,
   );

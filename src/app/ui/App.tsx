@@ -15,7 +15,7 @@ import { existingReferrals } from '../../fhir/referrals.js';
 import { type FeedbackStore, patientKeyOf } from '../feedback/store.js';
 import { londonToday } from './format.js';
 import { PatientBanner } from './PatientBanner.js';
-import { PatientPanel } from './PatientPanel.js';
+import { type PanelHub, PatientPanel } from './PatientPanel.js';
 import { PromptDialog } from './PromptDialog.js';
 import type { SendResult } from './ReferralForm.js';
 import type { AppContext, SmartSession } from './types.js';
@@ -42,6 +42,8 @@ export interface AppProps {
   now?: () => Date;
   /** The patient's name for the banner, when known. */
   patientName?: string;
+  /** The practice's referral hub for this patient, when it has one: the panel shows referral progress. */
+  hub?: PanelHub | undefined;
 }
 
 type View = { kind: 'main' } | { kind: 'form'; providerId?: string | undefined };
@@ -182,6 +184,7 @@ export function App(props: AppProps) {
             directory={providers}
             onRefer={() => setView({ kind: 'form' })}
             headingRef={panelHeading}
+            hub={props.hub}
           />
         </main>
       </div>

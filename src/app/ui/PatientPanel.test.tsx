@@ -1,9 +1,11 @@
 /** @jest-environment jsdom */
-import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { currentEpisode, episodesOf } from '../../domain/episodes.js';
+import { type HubReferral, HubReferralsError } from '../hubReferrals.js';
+import { summariseReferrals } from './format.js';
 import { PatientBanner } from './PatientBanner.js';
-import { PatientPanel } from './PatientPanel.js';
-import { sampleContext, sampleRecord, TODAY } from './testSupport.js';
+import { type PanelHub, PatientPanel } from './PatientPanel.js';
+import { deferred, sampleContext, sampleRecord, TODAY } from './testSupport.js';
 
 afterEach(cleanup);
 
@@ -66,5 +68,191 @@ describe('PatientBanner', () => {
     expect(screen.getByRole('region', { name: 'Patient' }).textContent).toBe(
       'Peter TestbrookNHS number999 000 0042Born14 June 1995',
     );
+  });
+});
+
+describe('PatientPanel with the referral hub', () => {
+  const view = (over: Partial<HubReferral> = {}): HubReferral => ({
+    id: 'hub-ref-1',
+    status: 'requested',
+    deliveryState: 'delivered',
+    provider: { id: 'case-managed-support', name: 'Pennine Work and Wellbeing', phone: '0113 496 0000' },
+    createdAt: '2026-11-21T10:00:00.000Z',
+    timeline: [
+      { at: '2026-11-21T10:00:00.000Z', event: 'accepted', text: 'The hub received the referral.' },
+      { at: '2026-11-21T10:00:02.000Z', event: 'delivered', text: 'Pennine received the referral.' },
+    ],
+    ...over,
+  });
+
+  function renderWithHub(hub: PanelHub, key = 'peter') {
+    const context = sampleContext(key);
+    render(
+      <PatientPanel
+        record={context.record}
+        directory={context.config.directory.providers}
+        onRefer={jest.fn()}
+        hub={hub}
+      />,
+    );
+  }
+  const hubItem = () => screen.getByRole('list', { name: 'Referrals through the referral hub' });
+
+  it('says it is checking, then lists the hub’s referrals with their status and timeline', async () => {
+    const list = deferred<HubReferral[]>();
+    renderWithHub({ list: () => list.promise, cancel: jest.fn() });
+    expect(screen.getByRole('status').textContent).toBe('Checking referral progress…');
+    // The record's answer is already there: nothing waits for the hub.
+    expect(screen.getByText('No work and health referrals in the record.')).toBeTruthy();
+    await act(async () => list.resolve([view()]));
+    expect(screen.queryByText('Checking referral progress…')).toBeNull();
+    const item = within(hubItem()).getAllByRole('listitem')[0] as HTMLElement;
+    expect(item.textContent).toMatch(/^Sent Pennine Work and Wellbeing, 21 Nov/);
+    const details = item.querySelector('details') as HTMLDetailsElement;
+    expect(details.open).toBe(false);
+    expect(within(details).getByText(/Progress/).textContent).toBe(
+      'Progress of the referral to Pennine Work and Wellbeing',
+    );
+    expect([...details.querySelectorAll('li')].map((li) => li.dataset.event)).toEqual([
+      'accepted',
+      'delivered',
+    ]);
+    expect(details.textContent).toContain('Pennine received the referral.');
+    expect(screen.queryByText('No work and health referrals in the record.')).toBeNull();
+  });
+
+  it.each<[string, Partial<HubReferral>, string, string | undefined, boolean]>([
+    ['requested', {}, 'Sent', undefined, true],
+    ['accepted', { status: 'accepted' }, 'Accepted', undefined, true],
+    [
+      'in progress',
+      { status: 'in-progress', businessStatus: 'first appointment booked' },
+      'In progress',
+      'first appointment booked',
+      true,
+    ],
+    ['completed', { status: 'completed' }, 'Completed', undefined, false],
+    [
+      'cancelled',
+      { status: 'cancelled', statusReason: 'Back at work' },
+      'Cancelled',
+      'Reason for cancelling: Back at work',
+      false,
+    ],
+    [
+      'rejected',
+      { status: 'rejected', statusReason: 'Outside our area' },
+      'Declined by provider',
+      'Reason: Outside our area',
+      false,
+    ],
+    [
+      'not delivered',
+      { deliveryState: 'failed', lastDeliveryError: 'The provider’s system refused it.' },
+      'Not delivered',
+      'The provider’s system refused it. Phone Pennine Work and Wellbeing on 0113 496 0000 to make the referral.',
+      true,
+    ],
+  ])('%s: tag, words and whether it can be cancelled', async (_, over, tag, words, cancellable) => {
+    renderWithHub({ list: async () => [view(over)], cancel: jest.fn() });
+    const item = await screen.findByText(tag);
+    expect(item.className).toMatch(tag === 'Not delivered' ? /nhsuk-tag--red/ : /nhsuk-tag--/);
+    if (words) expect(hubItem().textContent).toContain(words);
+    expect(screen.queryAllByRole('button', { name: /^Request cancellation/ })).toHaveLength(
+      cancellable ? 1 : 0,
+    );
+  });
+
+  it('shows the hub’s referral in place of the record’s copy, and record-only referrals as before', async () => {
+    const record = sampleRecord('referred');
+    const known = summariseReferrals(record.referrals)[0]?.key as string;
+    renderWithHub(
+      { list: async () => [view({ id: known, status: 'accepted' })], cancel: jest.fn() },
+      'referred',
+    );
+    await screen.findByRole('list', { name: 'Referrals through the referral hub' });
+    const all = screen.getAllByText('Accepted');
+    expect(all).toHaveLength(1);
+    expect(all[0]?.closest('ul')?.getAttribute('aria-label')).toBe('Referrals through the referral hub');
+  });
+
+  it('says in one line when the hub cannot be asked, and still lists the record’s referrals', async () => {
+    renderWithHub(
+      {
+        list: async () => {
+          throw new HubReferralsError(
+            'The app could not reach the referral hub to check the progress of referrals.',
+          );
+        },
+        cancel: jest.fn(),
+      },
+      'referred',
+    );
+    expect(
+      await screen.findByText('The app could not reach the referral hub to check the progress of referrals.'),
+    ).toBeTruthy();
+    expect(screen.getByText(/Aireside Occupational Health Service/)).toBeTruthy();
+  });
+
+  it('cancels after a confirm step, with the reason, once however often it is clicked', async () => {
+    const sent = deferred<HubReferral>();
+    const cancel = jest.fn(() => sent.promise);
+    renderWithHub({ list: async () => [view()], cancel });
+    fireEvent.click(await screen.findByRole('button', { name: /^Request cancellation/ }));
+    const reason = screen.getByLabelText('Reason for cancelling (optional)');
+    expect(document.activeElement).toBe(reason);
+    expect(
+      screen.getByRole('group', { name: 'Cancel the referral to Pennine Work and Wellbeing?' }),
+    ).toBeTruthy();
+    expect(cancel).not.toHaveBeenCalled();
+    fireEvent.change(reason, { target: { value: 'Back at work' } });
+    const yes = screen.getByRole('button', { name: 'Yes, cancel the referral' });
+    fireEvent.click(yes);
+    fireEvent.click(yes);
+    fireEvent.click(screen.getByRole('button', { name: 'Cancelling…' }));
+    expect(cancel).toHaveBeenCalledTimes(1);
+    expect(cancel).toHaveBeenCalledWith('hub-ref-1', 'Back at work');
+    await act(async () => sent.resolve(view({ status: 'cancelled', statusReason: 'Back at work' })));
+    expect(screen.getByText('Cancelled')).toBeTruthy();
+    expect(screen.getByRole('status').textContent).toBe(
+      'Cancellation requested: the hub is telling Pennine Work and Wellbeing.',
+    );
+    expect(screen.queryByRole('button', { name: /^Request cancellation/ })).toBeNull();
+  });
+
+  it('keeps the referral when the GP changes their mind', async () => {
+    const cancel = jest.fn();
+    renderWithHub({ list: async () => [view()], cancel });
+    fireEvent.click(await screen.findByRole('button', { name: /^Request cancellation/ }));
+    fireEvent.click(screen.getByRole('button', { name: 'Keep the referral' }));
+    expect(screen.queryByLabelText('Reason for cancelling (optional)')).toBeNull();
+    expect(cancel).not.toHaveBeenCalled();
+    expect(screen.getByText('Sent')).toBeTruthy();
+  });
+
+  it.each<[string, unknown, string]>([
+    [
+      'the hub’s plain-English refusal',
+      new HubReferralsError(
+        'The referral hub could not cancel the referral (HTTP 409): It is already completed.',
+      ),
+      'The referral hub could not cancel the referral (HTTP 409): It is already completed.',
+    ],
+    [
+      'anything else',
+      new TypeError('boom'),
+      'The referral could not be cancelled. Try again, or phone Pennine Work and Wellbeing to cancel it.',
+    ],
+  ])('shows %s when cancelling fails, and lets the GP try again', async (_, error, message) => {
+    const cancel = jest.fn(async () => {
+      throw error;
+    });
+    renderWithHub({ list: async () => [view()], cancel });
+    fireEvent.click(await screen.findByRole('button', { name: /^Request cancellation/ }));
+    fireEvent.click(screen.getByRole('button', { name: 'Yes, cancel the referral' }));
+    expect((await screen.findByRole('alert')).textContent).toBe(`Error: ${message}`);
+    fireEvent.click(screen.getByRole('button', { name: 'Yes, cancel the referral' }));
+    await waitFor(() => expect(cancel).toHaveBeenCalledTimes(2));
+    expect(screen.getByText('Sent')).toBeTruthy();
   });
 });

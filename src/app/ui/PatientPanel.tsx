@@ -2,13 +2,27 @@
  * The compact panel shown when there is no prompt: the current absence, the patient's referrals
  * with their status, anything in the record that could not be read, and a Refer button that is
  * always there (GPs can refer whatever the rules say).
+ *
+ * With a referral hub (`hub`), the panel asks it for the referrals' progress once shown (without
+ * holding anything up): each of the hub's referrals shows its status, its timeline, and, until it is
+ * completed, cancelled or declined, *Request cancellation*. Referrals in the record the hub does not
+ * know still show as the record has them; if the hub cannot be asked, one line says so.
  */
-import { type RefObject, useId } from 'react';
+import { type RefObject, useEffect, useId, useRef, useState } from 'react';
 import type { Provider } from '../../domain/directory.js';
 import type { Episode } from '../../domain/episodes.js';
 import { conditionName } from '../../domain/evaluate.js';
 import type { PatientRecord } from '../../fhir/record.js';
-import { formatDate, referralStatusLabel, summariseReferrals } from './format.js';
+import { canCancel, type HubReferral, HubReferralsError } from '../hubReferrals.js';
+import { formatDate, referralStatusLabel, summariseReferrals, type TagColour } from './format.js';
+
+/** The practice's referral hub, for this patient. */
+export interface PanelHub {
+  /** The patient's referrals as the hub sees them. */
+  list(): Promise<HubReferral[]>;
+  /** Asks the hub to cancel a referral; resolves with its new view. */
+  cancel(referralId: string, reason?: string): Promise<HubReferral>;
+}
 
 export interface PatientPanelProps {
   record: Pick<PatientRecord, 'referrals' | 'unreadable' | 'problems'>;
@@ -19,15 +33,258 @@ export interface PatientPanelProps {
   onRefer(): void;
   /** Receives the panel's heading, so the app can move focus to it after a prompt closes. */
   headingRef?: RefObject<HTMLHeadingElement | null>;
+  /** The practice's referral hub, when the practice has one: the panel shows the referrals' progress. */
+  hub?: PanelHub | undefined;
+}
+
+type HubState =
+  | { kind: 'none' }
+  | { kind: 'loading' }
+  | { kind: 'failed'; message: string }
+  | { kind: 'loaded'; referrals: HubReferral[] };
+
+function plainMessage(err: unknown, fallback: string): string {
+  return err instanceof HubReferralsError ? err.message : fallback;
+}
+
+/** The hub's referral status as a tag: a delivery the hub gave up on shows as not delivered. */
+function hubStatusLabel(referral: HubReferral): { text: string; colour: TagColour } {
+  if (referral.deliveryState === 'failed' && referral.status === 'requested') {
+    return { text: 'Not delivered', colour: 'red' };
+  }
+  return referralStatusLabel(referral.status);
+}
+
+const timeFormat = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  day: 'numeric',
+  month: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+function formatTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : timeFormat.format(date);
+}
+
+function useHubReferrals(hub: PanelHub | undefined) {
+  const [state, setState] = useState<HubState>(hub ? { kind: 'loading' } : { kind: 'none' });
+  useEffect(() => {
+    if (!hub) {
+      setState({ kind: 'none' });
+      return;
+    }
+    let current = true;
+    setState({ kind: 'loading' });
+    hub.list().then(
+      (referrals) => {
+        if (current) setState({ kind: 'loaded', referrals });
+      },
+      (err: unknown) => {
+        if (current) {
+          setState({
+            kind: 'failed',
+            message: plainMessage(
+              err,
+              'The progress of referrals could not be checked with the referral hub. Open the app again to retry.',
+            ),
+          });
+        }
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [hub]);
+  const replace = (view: HubReferral) =>
+    setState((s) =>
+      s.kind === 'loaded'
+        ? { kind: 'loaded', referrals: s.referrals.map((r) => (r.id === view.id ? view : r)) }
+        : s,
+    );
+  return { state, replace };
+}
+
+type CancelStep =
+  | { kind: 'idle' }
+  | { kind: 'confirm' }
+  | { kind: 'sending' }
+  | { kind: 'failed'; message: string };
+
+function HubReferralItem({
+  referral,
+  providerName,
+  hub,
+  onChanged,
+}: {
+  referral: HubReferral;
+  providerName: string;
+  hub: PanelHub;
+  onChanged(view: HubReferral): void;
+}) {
+  const id = useId();
+  const [step, setStep] = useState<CancelStep>({ kind: 'idle' });
+  const [reason, setReason] = useState('');
+  const [done, setDone] = useState(false);
+  const sending = useRef(false);
+  const reasonRef = useRef<HTMLTextAreaElement>(null);
+  const requestRef = useRef<HTMLButtonElement>(null);
+  const status = hubStatusLabel(referral);
+  const created = referral.createdAt ? formatTime(referral.createdAt) : undefined;
+  const confirming = step.kind !== 'idle';
+
+  useEffect(() => {
+    if (step.kind === 'confirm') reasonRef.current?.focus();
+  }, [step.kind]);
+
+  const confirm = async () => {
+    if (sending.current) return; // a double click sends one request
+    sending.current = true;
+    setStep({ kind: 'sending' });
+    try {
+      const view = await hub.cancel(referral.id, reason);
+      setDone(true);
+      setStep({ kind: 'idle' });
+      onChanged(view);
+    } catch (err) {
+      setStep({
+        kind: 'failed',
+        message: plainMessage(
+          err,
+          `The referral could not be cancelled. Try again, or phone ${providerName} to cancel it.`,
+        ),
+      });
+    } finally {
+      sending.current = false;
+    }
+  };
+
+  return (
+    <li className="fp-hub-referral" data-referral={referral.id}>
+      <strong className={`nhsuk-tag nhsuk-tag--${status.colour} fp-tag`}>{status.text}</strong> {providerName}
+      {created ? `, ${created}` : ''}
+      {referral.businessStatus && referral.status !== 'cancelled' && referral.status !== 'rejected' && (
+        <span>: {referral.businessStatus}</span>
+      )}
+      {referral.status === 'rejected' && referral.statusReason && (
+        <p className="nhsuk-body-s fp-referral-note">Reason: {referral.statusReason}</p>
+      )}
+      {referral.status === 'cancelled' && referral.statusReason && (
+        <p className="nhsuk-body-s fp-referral-note">Reason for cancelling: {referral.statusReason}</p>
+      )}
+      {status.text === 'Not delivered' && (
+        <p className="nhsuk-body-s fp-referral-note">
+          {referral.lastDeliveryError ? `${referral.lastDeliveryError} ` : ''}
+          {referral.provider.phone
+            ? `Phone ${providerName} on ${referral.provider.phone} to make the referral.`
+            : `Phone ${providerName} to make the referral.`}
+        </p>
+      )}
+      {done && (
+        <p role="status" className="nhsuk-body-s fp-referral-note">
+          Cancellation requested: the hub is telling {providerName}.
+        </p>
+      )}
+      {referral.timeline.length > 0 && (
+        <details className="nhsuk-details fp-details">
+          <summary className="nhsuk-details__summary">
+            <span className="nhsuk-details__summary-text">
+              Progress<span className="nhsuk-u-visually-hidden"> of the referral to {providerName}</span>
+            </span>
+          </summary>
+          <div className="nhsuk-details__text">
+            <ol className="nhsuk-list fp-compact-list">
+              {referral.timeline.map((entry, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: entries have no id and never reorder.
+                <li key={i} data-event={entry.event}>
+                  <span className="nhsuk-body-s">{formatTime(entry.at)}</span>: {entry.text}
+                </li>
+              ))}
+            </ol>
+          </div>
+        </details>
+      )}
+      {canCancel(referral) && !confirming && (
+        <button
+          ref={requestRef}
+          type="button"
+          className="nhsuk-button nhsuk-button--secondary nhsuk-button--small"
+          onClick={() => setStep({ kind: 'confirm' })}
+        >
+          Request cancellation
+          <span className="nhsuk-u-visually-hidden"> of the referral to {providerName}</span>
+        </button>
+      )}
+      {canCancel(referral) && confirming && (
+        <fieldset className="nhsuk-fieldset nhsuk-inset-text fp-inset">
+          <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">
+            Cancel the referral to {providerName}?
+          </legend>
+          <p className="nhsuk-body-s">The hub will tell the provider it is cancelled.</p>
+          <div className={`nhsuk-form-group${step.kind === 'failed' ? ' nhsuk-form-group--error' : ''}`}>
+            <label className="nhsuk-label" htmlFor={`${id}-reason`}>
+              Reason for cancelling (optional)
+            </label>
+            {step.kind === 'failed' && (
+              <p className="nhsuk-error-message" role="alert" id={`${id}-error`}>
+                <span className="nhsuk-u-visually-hidden">Error: </span>
+                {step.message}
+              </p>
+            )}
+            <textarea
+              ref={reasonRef}
+              id={`${id}-reason`}
+              className="nhsuk-textarea"
+              rows={2}
+              maxLength={500}
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              aria-describedby={step.kind === 'failed' ? `${id}-error` : undefined}
+            />
+          </div>
+          <button
+            type="button"
+            className="nhsuk-button nhsuk-button--warning nhsuk-button--small"
+            aria-disabled={step.kind === 'sending'}
+            onClick={() => void confirm()}
+          >
+            {step.kind === 'sending' ? 'Cancelling…' : 'Yes, cancel the referral'}
+          </button>{' '}
+          <button
+            type="button"
+            className="nhsuk-button nhsuk-button--secondary nhsuk-button--small"
+            disabled={step.kind === 'sending'}
+            onClick={() => {
+              setStep({ kind: 'idle' });
+              setTimeout(() => requestRef.current?.focus(), 0);
+            }}
+          >
+            Keep the referral
+          </button>
+        </fieldset>
+      )}
+    </li>
+  );
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-export function PatientPanel({ record, episode, directory = [], onRefer, headingRef }: PatientPanelProps) {
+export function PatientPanel({
+  record,
+  episode,
+  directory = [],
+  onRefer,
+  headingRef,
+  hub,
+}: PatientPanelProps) {
   const id = useId();
-  const referrals = summariseReferrals(record.referrals);
+  const { state: hubState, replace } = useHubReferrals(hub);
+  const hubReferrals = hubState.kind === 'loaded' ? hubState.referrals : [];
+  const onHub = new Set(hubReferrals.map((r) => r.id));
+  const referrals = summariseReferrals(record.referrals).filter((r) => !onHub.has(r.key));
   const providerName = (performer: string | undefined) =>
     performer === undefined
       ? 'Provider not recorded'
@@ -84,8 +341,27 @@ export function PatientPanel({ record, episode, directory = [], onRefer, heading
       )}
 
       <h2 className="nhsuk-heading-xs fp-subheading">Referrals</h2>
+      {hubState.kind === 'loading' && (
+        <p role="status" className="fp-hub-status">
+          Checking referral progress…
+        </p>
+      )}
+      {hubState.kind === 'failed' && <p className="fp-hub-status">{hubState.message}</p>}
+      {hub && hubReferrals.length > 0 && (
+        <ul className="nhsuk-list fp-compact-list" aria-label="Referrals through the referral hub">
+          {hubReferrals.map((r) => (
+            <HubReferralItem
+              key={r.id}
+              referral={r}
+              providerName={r.provider.name ?? providerName(r.provider.id)}
+              hub={hub}
+              onChanged={replace}
+            />
+          ))}
+        </ul>
+      )}
       {referrals.length === 0 ? (
-        <p>No work and health referrals in the record.</p>
+        hubReferrals.length === 0 && <p>No work and health referrals in the record.</p>
       ) : (
         <ul className="nhsuk-list fp-compact-list">
           {referrals.map((r) => {
