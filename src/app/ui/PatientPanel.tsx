@@ -198,7 +198,7 @@ function HubReferralItem({
               {referral.timeline.map((entry, i) => (
                 // biome-ignore lint/suspicious/noArrayIndexKey: entries have no id and never reorder.
                 <li key={i} data-event={entry.event}>
-                  <span className="nhsuk-body-s">{formatTime(entry.at)}</span>: {entry.text}
+                  <time dateTime={entry.at}>{formatTime(entry.at)}</time>: {entry.text}
                 </li>
               ))}
             </ol>
