@@ -5,6 +5,8 @@
  * 1. Fit notes per second through parse (readRecord) → episodes → rules → cards, on one core.
  * 2. `simulate` over 50,000 synthetic patients × 10 notes, a 90-day window (parse included).
  * 3. The same evaluation written as FHIRPath expressions (the `fhirpath` package), and the ratio.
+ * 4. The GP app in Chromium against the sandbox (browser.ts).
+ * 5. The referral hub on SQLite, and fhir-router + MemoryRepository for comparison (hub.ts).
  */
 import { performance } from 'node:perf_hooks';
 import type { Bundle } from '@medplum/fhirtypes';
@@ -18,6 +20,7 @@ import { readRecord } from '../../src/fhir/record.js';
 import { syntheticPopulation } from '../../src/sandbox/synthetic.js';
 import { browserFigures } from './browser.js';
 import { compileRules, evaluateWithFhirPath } from './fhirpathPeer.js';
+import { hubFigures } from './hub.js';
 
 const TODAY = '2026-11-21';
 const rulesResult = parseRules(DEFAULT_RULES);
@@ -173,6 +176,10 @@ async function main(): Promise<void> {
 
   // 4. The GP app in Chromium against the sandbox (issue 3's figures).
   await browserFigures(line);
+
+  // 5. The referral hub: acceptance on SQLite, and fhir-router + MemoryRepository (issue 4's figures).
+  console.log('');
+  await hubFigures(line);
 }
 
 await main();
