@@ -307,21 +307,45 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/*
+ * What depends only on a profile, the base definitions or the project's value sets is worked out once
+ * per process (profiles and value sets do not change while it runs), not once per resource.
+ */
+/** Each profile's snapshot elements by id. */
+const elementIndexes = new WeakMap<StructureDefinition, Map<string, ElementDefinition>>();
+/** Each profile's slices, by the id of the element they slice. */
+const sliceLists = new WeakMap<Map<string, ElementDefinition>, Map<string, ElementDefinition[]>>();
+/** Expanded project value sets by URL (undefined: cannot be expanded here). */
+const expandedValueSets = new Map<string, Set<string> | undefined>();
+/** Element id → whether it lies below a content reference. */
+const underContentReferenceMemo = new Map<string, boolean>();
+/** Element → the resource types its references may point at (null: not narrowed). */
+const referenceTargetsMemo = new WeakMap<ElementDefinition, string[] | null>();
+
+function elementIndex(profile: StructureDefinition): Map<string, ElementDefinition> {
+  let elements = elementIndexes.get(profile);
+  if (!elements) {
+    elements = new Map();
+    for (const element of profile.snapshot?.element ?? []) {
+      if (element.id) elements.set(element.id, element);
+    }
+    elementIndexes.set(profile, elements);
+  }
+  return elements;
+}
+
 /** A resource checked against one profile: the profile's snapshot, indexed, plus instance lookups. */
 class ProfileContext {
   readonly name: string;
-  private readonly elements = new Map<string, ElementDefinition>();
+  private readonly elements: Map<string, ElementDefinition>;
   private readonly nodeCache = new Map<string, InstanceNode[]>();
-  private readonly valueSetCache = new Map<string, Set<string> | undefined>();
 
   constructor(
     private readonly resource: Resource,
     private readonly profile: StructureDefinition,
   ) {
     this.name = profile.title ?? profile.name ?? profile.url ?? 'given';
-    for (const element of profile.snapshot?.element ?? []) {
-      if (element.id) this.elements.set(element.id, element);
-    }
+    this.elements = elementIndex(profile);
   }
 
   /** Medplum's issue, reworded. */
@@ -543,6 +567,15 @@ class ProfileContext {
 
   /** Resource types a Reference element may point at, when the element narrows them. */
   private referenceTargets(element: ElementDefinition): string[] | undefined {
+    let targets = referenceTargetsMemo.get(element);
+    if (targets === undefined) {
+      targets = this.findReferenceTargets(element) ?? null;
+      referenceTargetsMemo.set(element, targets);
+    }
+    return targets ?? undefined;
+  }
+
+  private findReferenceTargets(element: ElementDefinition): string[] | undefined {
     const profiles = (element.type ?? [])
       .filter((t) => t.code === 'Reference')
       .flatMap((t) => t.targetProfile ?? []);
@@ -560,12 +593,21 @@ class ProfileContext {
   private requiredCodes(element: ElementDefinition): Set<string> | undefined {
     const url = element.binding?.strength === 'required' ? element.binding.valueSet : undefined;
     if (!url) return undefined;
-    if (!this.valueSetCache.has(url)) this.valueSetCache.set(url, expand(getValueSet(url)));
-    return this.valueSetCache.get(url);
+    if (!expandedValueSets.has(url)) expandedValueSets.set(url, expand(getValueSet(url)));
+    return expandedValueSets.get(url);
   }
 
   /** True below an element that the base resource defines by content reference (SUSHI unfolds these). */
   private underContentReference(id: string): boolean {
+    let under = underContentReferenceMemo.get(id);
+    if (under === undefined) {
+      under = this.findContentReference(id);
+      underContentReferenceMemo.set(id, under);
+    }
+    return under;
+  }
+
+  private findContentReference(id: string): boolean {
     const parts = id.split('.').map((part) => part.split(':')[0]);
     for (let i = 2; i < parts.length; i++) {
       if (contentReferencePaths.has(parts.slice(0, i).join('.'))) return true;
@@ -622,10 +664,19 @@ class ProfileContext {
   private sliceOf(slicedId: string, value: Json): string | undefined {
     const slicing = this.elements.get(slicedId)?.slicing;
     if (!slicing) return undefined;
-    const prefix = `${slicedId}:`;
-    const slices = [...this.elements.values()].filter(
-      (e) => e.id?.startsWith(prefix) && !e.id.slice(prefix.length).includes('.'),
-    );
+    let lists = sliceLists.get(this.elements);
+    if (!lists) {
+      lists = new Map();
+      sliceLists.set(this.elements, lists);
+    }
+    let slices = lists.get(slicedId);
+    if (!slices) {
+      const prefix = `${slicedId}:`;
+      slices = [...this.elements.values()].filter(
+        (e) => e.id?.startsWith(prefix) && !e.id.slice(prefix.length).includes('.'),
+      );
+      lists.set(slicedId, slices);
+    }
     for (const slice of slices) {
       const matches = (slicing.discriminator ?? []).every((discriminator) => {
         if (discriminator.type !== 'value' && discriminator.type !== 'pattern') return true;
