@@ -5,26 +5,27 @@
  * Answers are checked with zod; anything that goes wrong becomes a HubReferralsError whose message is
  * plain English saying what happened and what to do next.
  */
-import { z } from 'zod';
+// zod/mini, as everywhere the browser bundles (classic zod does not tree-shake).
+import * as z from 'zod/mini';
 
 const TimelineEntrySchema = z.object({ at: z.string(), event: z.string(), text: z.string() });
 
 const ReferralViewSchema = z.object({
-  id: z.string().min(1),
-  status: z.string().min(1),
-  businessStatus: z.string().optional(),
-  statusReason: z.string().optional(),
-  deliveryState: z.string().optional(),
-  lastDeliveryError: z.string().optional(),
+  id: z.string().check(z.minLength(1)),
+  status: z.string().check(z.minLength(1)),
+  businessStatus: z.optional(z.string()),
+  statusReason: z.optional(z.string()),
+  deliveryState: z.optional(z.string()),
+  lastDeliveryError: z.optional(z.string()),
   provider: z.object({
     id: z.string(),
-    name: z.string().optional(),
-    phone: z.string().optional(),
-    email: z.string().optional(),
+    name: z.optional(z.string()),
+    phone: z.optional(z.string()),
+    email: z.optional(z.string()),
   }),
-  createdAt: z.string().optional(),
-  updatedAt: z.string().optional(),
-  timeline: z.array(TimelineEntrySchema).default([]),
+  createdAt: z.optional(z.string()),
+  updatedAt: z.optional(z.string()),
+  timeline: z._default(z.array(TimelineEntrySchema), []),
 });
 
 /** One referral as the hub shows it to the GP. */
