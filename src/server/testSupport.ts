@@ -3,7 +3,6 @@
  * through its EHR launch (launch → authorize without the picker → code → token with PKCE S256), and
  * referral Bundles built by the domain's buildReferral as the GP app builds them.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Bundle } from '@medplum/fhirtypes';
@@ -12,65 +11,14 @@ import { APP_SCOPE } from '../app/smart/scopes.js';
 import { type Provider, parseDirectory } from '../domain/directory.js';
 import { buildReferral, type ReferralInput } from '../domain/referral.js';
 import { packageRoot } from '../fhir/profiles.js';
+import { type AppLaunchToken, launchAsApp } from '../sandbox/appLaunch.js';
 import type { RunningSandbox } from '../sandbox/server.js';
-import { createLaunch, FITNOTE_PROMPT_CLIENT_ID } from '../sandbox/smartAuth.js';
 
-export interface SandboxToken {
-  access_token: string;
-  scope: string;
-  patient: string;
-}
+export type SandboxToken = AppLaunchToken;
 
 /** A token for `patient` as the GP app gets it (default scopes: the app's own). */
-export async function sandboxToken(
-  sandbox: RunningSandbox,
-  patient: string,
-  scope: string = APP_SCOPE,
-): Promise<SandboxToken> {
-  const iss = sandbox.fhirBaseUrl;
-  const launch = createLaunch({
-    patient,
-    fhirUser: 'Practitioner/gp-1',
-    needPatientBanner: false,
-    smartStyleUrl: `${sandbox.url}/ehr/smart-style.json`,
-    skipLogin: true,
-  });
-  const discovery = (await (await fetch(`${iss}/.well-known/smart-configuration`)).json()) as Record<
-    string,
-    string
-  >;
-  const verifier = randomBytes(48).toString('base64url');
-  const redirectUri = `${sandbox.url}/app/`;
-  const authUrl = new URL(discovery.authorization_endpoint ?? '');
-  const params: Record<string, string> = {
-    response_type: 'code',
-    client_id: FITNOTE_PROMPT_CLIENT_ID,
-    redirect_uri: redirectUri,
-    scope,
-    state: randomBytes(16).toString('base64url'),
-    aud: iss,
-    launch,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  };
-  for (const [k, v] of Object.entries(params)) authUrl.searchParams.set(k, v);
-  const back = await fetch(authUrl, { redirect: 'manual' });
-  const code = new URL(back.headers.get('location') ?? 'http://x/').searchParams.get('code');
-  if (!code) throw new Error(`no code from the sandbox (status ${back.status})`);
-  const res = await fetch(discovery.token_endpoint ?? '', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: redirectUri,
-      client_id: FITNOTE_PROMPT_CLIENT_ID,
-      code_verifier: verifier,
-    }).toString(),
-  });
-  if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
-  return (await res.json()) as SandboxToken;
-}
+export const sandboxToken = (sandbox: RunningSandbox, patient: string, scope: string = APP_SCOPE) =>
+  launchAsApp(sandbox, patient, scope);
 
 let providers: Record<string, Provider> | undefined;
 

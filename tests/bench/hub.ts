@@ -9,19 +9,17 @@
  * is off: acceptance is what is measured. Each figure is taken with profile validation on (the
  * default) and off (HUB_VALIDATE_PROFILES=false), each on a fresh database.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Bundle } from '@medplum/fhirtypes';
-import { APP_SCOPE } from '../../src/app/smart/scopes.js';
 import type { ServiceType } from '../../src/domain/codes.js';
 import { type Provider, parseDirectory } from '../../src/domain/directory.js';
 import { buildReferral } from '../../src/domain/referral.js';
-import { type RunningSandbox, startSandbox } from '../../src/sandbox/server.js';
-import { createLaunch, FITNOTE_PROMPT_CLIENT_ID } from '../../src/sandbox/smartAuth.js';
+import { launchAsApp } from '../../src/sandbox/appLaunch.js';
+import { startSandbox } from '../../src/sandbox/server.js';
 import { examplesConfigSource } from '../../src/server/config/files.js';
 import { hubSettings } from '../../src/server/env.js';
 import { startHub } from '../../src/server/main.js';
@@ -42,53 +40,6 @@ const RATE_SECONDS = 10;
 const WARM_UP = 20;
 const PROVIDER_ID = 'case-managed-support';
 const SERVICES: ServiceType[] = ['case-management', 'workplace-mediation', 'psychological-therapy'];
-
-/** Peter's access token as the GP app gets it: EHR launch → authorize (no picker) → code → token (PKCE). */
-async function peterToken(sandbox: RunningSandbox): Promise<string> {
-  const iss = sandbox.fhirBaseUrl;
-  const launch = createLaunch({
-    patient: 'peter',
-    fhirUser: 'Practitioner/gp-1',
-    needPatientBanner: false,
-    smartStyleUrl: `${sandbox.url}/ehr/smart-style.json`,
-    skipLogin: true,
-  });
-  const discovery = (await (await fetch(`${iss}/.well-known/smart-configuration`)).json()) as Record<
-    string,
-    string
-  >;
-  const verifier = randomBytes(48).toString('base64url');
-  const redirectUri = `${sandbox.url}/app/`;
-  const authorize = new URL(discovery.authorization_endpoint ?? '');
-  const params: Record<string, string> = {
-    response_type: 'code',
-    client_id: FITNOTE_PROMPT_CLIENT_ID,
-    redirect_uri: redirectUri,
-    scope: APP_SCOPE,
-    state: randomBytes(16).toString('base64url'),
-    aud: iss,
-    launch,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  };
-  for (const [k, v] of Object.entries(params)) authorize.searchParams.set(k, v);
-  const back = await fetch(authorize, { redirect: 'manual' });
-  const code = new URL(back.headers.get('location') ?? 'http://x/').searchParams.get('code');
-  if (!code) throw new Error(`The sandbox gave no authorization code (status ${back.status}).`);
-  const res = await fetch(discovery.token_endpoint ?? '', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: redirectUri,
-      client_id: FITNOTE_PROMPT_CLIENT_ID,
-      code_verifier: verifier,
-    }).toString(),
-  });
-  if (res.status !== 200) throw new Error(`The token request failed: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
 
 /**
  * `count` distinct referrals for Peter (serialised): each combination of the provider's services
@@ -227,7 +178,7 @@ export async function hubFigures(line: Line): Promise<void> {
   const sandbox = await startSandbox({ port: 0, host: '127.0.0.1', today: '2026-11-21', hub: false });
   const dir = mkdtempSync(path.join(tmpdir(), 'hub-bench-'));
   try {
-    const token = await peterToken(sandbox);
+    const token = (await launchAsApp(sandbox, 'peter')).access_token;
     const configs = examplesConfigSource();
     const parsed = parseDirectory((await configs.get('A99999'))?.directory);
     if (!parsed.ok) throw new Error(parsed.problems.join('\n'));

@@ -5,7 +5,6 @@
  * loader gives the same record with many more; both still work with 50 ms injected on every FHIR
  * request; and the loader's failure kinds show up for a revoked token and an unreachable server.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   type AppContext,
@@ -15,66 +14,11 @@ import {
 } from '../../src/app/load/index.js';
 import { fetchRequester, LaunchFailureError } from '../../src/app/smart/index.js';
 import { APP_SCOPE, canWriteFrom } from '../../src/app/smart/scopes.js';
+import { type AppLaunchToken, launchAsApp } from '../../src/sandbox/appLaunch.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/server.js';
-import { createLaunch, FITNOTE_PROMPT_CLIENT_ID } from '../../src/sandbox/smartAuth.js';
 import { EXAMPLES_TODAY } from '../../src/sandbox/vignettes.js';
 
-interface Token {
-  access_token: string;
-  scope: string;
-  patient: string;
-  encounter?: string;
-  id_token?: string;
-}
-
-/** The EHR launch a browser app makes, in plain fetch: launch → authorize (no picker) → code → token. */
-async function launchToken(sandbox: RunningSandbox, patient: string): Promise<Token> {
-  const iss = sandbox.fhirBaseUrl;
-  const launch = createLaunch({
-    patient,
-    fhirUser: 'Practitioner/gp-1',
-    needPatientBanner: false,
-    smartStyleUrl: `${sandbox.url}/ehr/smart-style.json`,
-    skipLogin: true,
-  });
-  const discovery = (await (await fetch(`${iss}/.well-known/smart-configuration`)).json()) as Record<
-    string,
-    string
-  >;
-  const verifier = randomBytes(48).toString('base64url');
-  const redirectUri = `${sandbox.url}/app/`;
-  const authUrl = new URL(discovery.authorization_endpoint ?? '');
-  for (const [k, v] of Object.entries({
-    response_type: 'code',
-    client_id: FITNOTE_PROMPT_CLIENT_ID,
-    redirect_uri: redirectUri,
-    scope: APP_SCOPE,
-    state: randomBytes(16).toString('base64url'),
-    aud: iss,
-    launch,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  })) {
-    authUrl.searchParams.set(k, v);
-  }
-  const back = await fetch(authUrl, { redirect: 'manual' });
-  expect([302, 303]).toContain(back.status);
-  const code = new URL(back.headers.get('location') ?? '').searchParams.get('code') ?? '';
-  expect(code).not.toBe('');
-  const res = await fetch(discovery.token_endpoint ?? '', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: redirectUri,
-      client_id: FITNOTE_PROMPT_CLIENT_ID,
-      code_verifier: verifier,
-    }).toString(),
-  });
-  expect(res.status).toBe(200);
-  return (await res.json()) as Token;
-}
+type Token = AppLaunchToken;
 
 let practiceConfig: unknown;
 const configRequests: string[] = [];
@@ -127,7 +71,7 @@ describe.each([
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, host: '127.0.0.1', today: EXAMPLES_TODAY, latencyMs });
-    token = await launchToken(sandbox, 'peter');
+    token = await launchAsApp(sandbox, 'peter');
   });
   afterAll(async () => {
     await sandbox.close();
@@ -173,7 +117,7 @@ describe.each([
   });
 
   it('a patient already referred: the referral and its Task are read in the same round', async () => {
-    const referred = await launchToken(sandbox, 'referred');
+    const referred = await launchAsApp(sandbox, 'referred');
     const requester = fetchRequester({
       fhirBaseUrl: sandbox.fhirBaseUrl,
       accessToken: referred.access_token,
@@ -209,7 +153,7 @@ describe('loader failures against the sandbox', () => {
   }
 
   it('a patient without an NHS number fails with no-nhs-number, or loads read-only when allowed', async () => {
-    const token = await launchToken(sandbox, 'no-nhs-number');
+    const token = await launchAsApp(sandbox, 'no-nhs-number');
     const requester = fetchRequester({ fhirBaseUrl: sandbox.fhirBaseUrl, accessToken: token.access_token });
     const failure = await failureOf(loadContext(requester, optionsFor(token)));
     expect(failure.kind).toBe('no-nhs-number');
@@ -242,7 +186,7 @@ describe('loader failures against the sandbox', () => {
   });
 
   it('with the default config URL, the sandbox serves the practice’s rules and directory', async () => {
-    const token = await launchToken(sandbox, 'peter');
+    const token = await launchAsApp(sandbox, 'peter');
     const requester = fetchRequester({ fhirBaseUrl: sandbox.fhirBaseUrl, accessToken: token.access_token });
     const context = await loadContext(requester, {
       patientId: 'peter',
@@ -255,7 +199,7 @@ describe('loader failures against the sandbox', () => {
   });
 
   it('without a practice configuration the shipped defaults apply, and the reason is reported', async () => {
-    const token = await launchToken(sandbox, 'peter');
+    const token = await launchAsApp(sandbox, 'peter');
     const requester = fetchRequester({ fhirBaseUrl: sandbox.fhirBaseUrl, accessToken: token.access_token });
     const context = await loadContext(requester, {
       patientId: 'peter',
