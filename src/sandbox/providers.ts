@@ -19,6 +19,7 @@
  * and the one place that points the directory's sandbox-hosted base URLs at the running sandbox
  * (`rewriteSandboxEndpoints`, used by the practice configuration the sandbox serves).
  */
+
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
@@ -37,6 +38,7 @@ import {
   type SandboxFhirServer,
   type SandboxHandler,
 } from './fhirServer.js';
+import { SANDBOX_PAGE_STYLE } from './pageStyle.js';
 
 /** Where the provider endpoints live on the sandbox origin. */
 export const PROVIDERS_MOUNT = '/providers';
@@ -259,15 +261,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const STYLE = `
-  body { font-family: Arial, Helvetica, sans-serif; font-size: 1rem; line-height: 1.5; color: #212b32; margin: 0; background: #f0f4f5; }
-  main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
-  h1 { font-size: 1.75rem; margin: 0 0 .5rem; }
-  h2 { font-size: 1.375rem; margin: 1.5rem 0 .5rem; }
-  a { color: #005eb8; display: inline-block; min-height: 24px; padding: 2px 0; }
-  a:focus { outline: 3px solid #ffeb3b; background: #ffeb3b; color: #212b32; }
-  ul { padding-left: 1.25rem; }
-  li { margin: .25rem 0; overflow-wrap: anywhere; }
+const STYLE = `${SANDBOX_PAGE_STYLE}  li { margin: .25rem 0; overflow-wrap: anywhere; }
   .muted { color: #4c6272; }
   table { border-collapse: collapse; width: 100%; background: #fff; }
   th, td { text-align: left; padding: .5rem; border-bottom: 1px solid #d8dde0; vertical-align: top; overflow-wrap: anywhere; }

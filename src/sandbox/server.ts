@@ -20,6 +20,7 @@ import { hubSettings } from '../server/env.js';
 import { type RunningHub, startHub } from '../server/main.js';
 import { ehrHandler, sandboxPracticeConfig } from './ehr.js';
 import { createFhirServer, type SandboxFhirServer, type SandboxHandler } from './fhirServer.js';
+import { SANDBOX_PAGE_STYLE } from './pageStyle.js';
 import { createProviderEndpoints, type ProviderEndpoints } from './providers.js';
 import { smartHandler, verifyAccessToken } from './smartAuth.js';
 import { VIGNETTE_INDEX } from './vignettes.js';
@@ -71,15 +72,7 @@ export function indexPage(origin: string): string {
 <html lang="en">
 <head><meta charset="utf-8"><title>fitnote-prompt sandbox EHR</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-  body { font-family: Arial, Helvetica, sans-serif; font-size: 1rem; line-height: 1.5; color: #212b32; margin: 0; background: #f0f4f5; }
-  main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
-  h1 { font-size: 1.75rem; margin: 0 0 .5rem; }
-  h2 { font-size: 1.375rem; margin: 1.5rem 0 .5rem; }
-  a { color: #005eb8; display: inline-block; min-height: 24px; padding: 2px 0; }
-  a:focus { outline: 3px solid #ffeb3b; background: #ffeb3b; color: #212b32; }
-  ul { padding-left: 1.25rem; }
-  li { margin: .5rem 0; overflow-wrap: anywhere; }
+<style>${SANDBOX_PAGE_STYLE}  li { margin: .5rem 0; overflow-wrap: anywhere; }
   li p { margin: 0; color: #4c6272; }
   .key { color: #4c6272; }
 </style></head>

@@ -7,11 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
 import { loadContext, loadContextNaive } from '../../src/app/load/index.js';
 import { fetchRequester } from '../../src/app/smart/index.js';
 import { startSandbox } from '../../src/sandbox/server.js';
 import { createLaunch } from '../../src/sandbox/smartAuth.js';
+import { launchBrowser } from '../e2e/browser.js';
 
 interface Timing {
   url: string;
@@ -84,18 +84,8 @@ export async function browserFigures(
   line: (label: string, value: string, goal: string) => void,
 ): Promise<void> {
   const sandbox = await startSandbox({ port: 0, host: '127.0.0.1', today: '2026-11-21', latencyMs: 50 });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  // The same Chromium, with the same flags, as the browser tests.
+  const browser = await launchBrowser();
   try {
     const runs: PageFigures[] = [];
     for (let i = 0; i < 6; i++) {

@@ -4,9 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
-const require_ = createRequire(__filename);
+// Resolves from the project root: works both under jest (CommonJS) and in the built bench (ESM).
+const require_ = createRequire(join(process.cwd(), 'package.json'));
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
