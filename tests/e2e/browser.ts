@@ -24,6 +24,9 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // Containers may give /dev/shm only 64 MB, where Chromium can crash on large full-page
+      // screenshots; this makes it use /tmp for that memory instead.
+      '--disable-dev-shm-usage',
       // The UI language decides how <input type="date"> shows its value (the context's locale alone
       // leaves it mm/dd/yyyy); a UK GP's machine shows dd/mm/yyyy. Chromium needs its en-GB locale
       // file for this (Debian: the chromium-l10n package); without it the display stays US.
@@ -68,7 +71,12 @@ export async function newUkContext(browser: Browser, options: UkContextOptions):
 export async function newUkPage(browser: Browser, options: UkContextOptions): Promise<Page> {
   const context = await newUkContext(browser, options);
   const page = await context.newPage();
-  page.once('close', () => void context.close());
+  // The close event can arrive after the suite has started closing the browser; the context then goes
+  // with it, and the rejection (which jest would pin on the suite's afterAll, failing every test in the
+  // file) says nothing worth reporting.
+  page.once('close', () => {
+    context.close().catch(() => undefined);
+  });
   return page;
 }
 

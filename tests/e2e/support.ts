@@ -38,8 +38,16 @@ export function setUpE2e(
     mkdirSync('test-results', { recursive: true });
     sandbox = await startSandbox({ ...options.sandbox, port: 0, host: '127.0.0.1', today: E2E_TODAY });
     browser = await launchBrowser();
+    browser.on('disconnected', () => {
+      if (!closing) {
+        // Every later test then fails with "Target page, context or browser has been closed"; say why.
+        console.error(`Chromium exited during ${expect.getState().currentTestName ?? 'the suite'}.`);
+      }
+    });
   }, 60_000);
+  let closing = false;
   afterAll(async () => {
+    closing = true;
     await browser?.close();
     await sandbox?.close();
   });
