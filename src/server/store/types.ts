@@ -19,16 +19,9 @@
  */
 import type { Bundle } from '@medplum/fhirtypes';
 
-/** The referral's state, as its FHIR Task.status (the subset a referral moves through). */
-export const REFERRAL_STATUSES = [
-  'requested',
-  'accepted',
-  'rejected',
-  'in-progress',
-  'completed',
-  'cancelled',
-] as const;
-export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
+import { REFERRAL_STATUSES, type ReferralStatus } from '../../domain/outcome.js';
+
+export { REFERRAL_STATUSES, type ReferralStatus };
 
 /** Allowed status changes (Task state machine for a referral). */
 export const STATUS_TRANSITIONS: Record<ReferralStatus, readonly ReferralStatus[]> = {
