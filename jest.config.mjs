@@ -31,9 +31,12 @@ export default {
     ],
   },
   // ESM-only packages jest must compile to CommonJS too: msw's dependencies (rettime, @open-draft/*,
-  // until-async), jose (the hub verifies providers' JWTs with it) and fhir-kit-client (the hub's
+  // until-async), jose (the hub verifies providers' and staff JWTs with it), oidc-provider (the sandbox's
+  // staff sign-in) and fhir-kit-client (the hub's
   // delivery client), whose package exports only an `import` condition (so it is mapped by path).
-  transformIgnorePatterns: ['/node_modules/(?!(rettime|@open-draft|until-async|jose|fhir-kit-client)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(rettime|@open-draft|until-async|jose|fhir-kit-client|oidc-provider)/)',
+  ],
   moduleNameMapper: {
     '^fhir-kit-client$': '<rootDir>/node_modules/fhir-kit-client/dist/index.js',
     '^(\\.{1,2}/.*)\\.js$': '$1',
