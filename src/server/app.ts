@@ -19,6 +19,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { TokenChecker } from './auth/smartToken.js';
+import { StaffTokenChecker } from './auth/staff.js';
 import { PracticeConfigs } from './config/practices.js';
 import { ConfigBrokenError, type ConfigSource } from './config/source.js';
 import type { HubSettings } from './env.js';
@@ -34,7 +35,7 @@ export const BODY_LIMIT = 1024 * 1024;
 export interface BuildHubOptions {
   store: HubStore;
   settings: Pick<HubSettings, 'ehrBases' | 'corsOrigins' | 'validateProfiles'> &
-    Partial<Pick<HubSettings, 'introspectionClient'>>;
+    Partial<Pick<HubSettings, 'introspectionClient' | 'oidc' | 'publicUrl' | 'providerClientsFile'>>;
   configSource: ConfigSource;
   /** For calls to the EHRs (discovery, introspection). */
   fetch?: typeof fetch;
@@ -60,6 +61,14 @@ const ROUTES: Array<{ pattern: RegExp; methods: string[] }> = [
 const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
 const ALLOWED_HEADERS = 'Authorization, Content-Type, X-EHR-FHIR-Base, If-None-Match, Accept';
 const EXPOSED_HEADERS = 'ETag, Location, WWW-Authenticate, Retry-After';
+
+/** The hub's own address from the socket it listens on (http://127.0.0.1:8081). */
+function listeningUrl(app: FastifyInstance): string {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') return 'http://127.0.0.1';
+  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
 
 function pathOf(url: string): string {
   const q = url.indexOf('?');
@@ -88,6 +97,12 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
     now,
     validateProfiles: settings.validateProfiles,
     onOutboxChange: options.onOutboxChange ?? (() => {}),
+    staff:
+      settings.oidc === undefined
+        ? undefined
+        : new StaffTokenChecker({ ...settings.oidc, ...(options.fetch ? { fetch: options.fetch } : {}) }),
+    // Where the hub listens, once it does (main.ts), unless HUB_PUBLIC_URL says otherwise.
+    publicUrl: () => settings.publicUrl ?? listeningUrl(app),
   };
 
   const sendOutcome = (
@@ -108,6 +123,7 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
     },
   });
   app.decorateRequest('hubToken', undefined);
+  app.decorateRequest('hubStaff', undefined);
 
   // JSON under both types, nothing else (415); the default parser refuses __proto__ and constructor keys.
   app.removeContentTypeParser('text/plain');
@@ -205,7 +221,7 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
       await store.appendAudit({
         action: 'access-refused',
         outcome: '4',
-        agent: agentOf(request.hubToken),
+        agent: agentOf(request.hubToken, request.hubStaff),
         at: now(),
         ...(typeof params.id === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(params.id)
           ? { referralId: params.id }

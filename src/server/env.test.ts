@@ -25,6 +25,10 @@ describe('hubSettings', () => {
         HUB_INTROSPECTION_CLIENT_ID: 'hub',
         HUB_INTROSPECTION_CLIENT_SECRET: 's3cret',
         HUB_VALIDATE_PROFILES: 'false',
+        HUB_PUBLIC_URL: 'https://hub.example.org/',
+        HUB_OIDC_ISSUER: 'https://sign-in.example.org',
+        HUB_OIDC_AUDIENCE: 'https://hub.example.org',
+        HUB_PROVIDER_CLIENTS: '/etc/hub/provider-clients.json',
       }),
     ).toEqual({
       port: 9000,
@@ -36,6 +40,16 @@ describe('hubSettings', () => {
       corsOrigins: ['https://gp.example.org'],
       introspectionClient: { id: 'hub', secret: 's3cret' },
       validateProfiles: false,
+      publicUrl: 'https://hub.example.org',
+      oidc: { issuer: 'https://sign-in.example.org', audience: 'https://hub.example.org' },
+      providerClientsFile: '/etc/hub/provider-clients.json',
+    });
+  });
+
+  it('gives staff tokens the default audience when only the issuer is set', () => {
+    expect(hubSettings({ HUB_OIDC_ISSUER: 'http://127.0.0.1:8080/oidc' }).oidc).toEqual({
+      issuer: 'http://127.0.0.1:8080/oidc',
+      audience: 'urn:fitnote-prompt:hub',
     });
   });
 
@@ -57,6 +71,12 @@ describe('hubSettings', () => {
       /HUB_INTROSPECTION_CLIENT_SECRET is set without HUB_INTROSPECTION_CLIENT_ID/,
     ],
     [{ HUB_VALIDATE_PROFILES: 'maybe' }, /HUB_VALIDATE_PROFILES is "maybe"/],
+    [
+      { HUB_PUBLIC_URL: 'hub.example.org' },
+      /HUB_PUBLIC_URL has "hub\.example\.org", which is not a web address/,
+    ],
+    [{ HUB_OIDC_ISSUER: 'ftp://sign-in' }, /HUB_OIDC_ISSUER .*must start with http/],
+    [{ HUB_OIDC_AUDIENCE: 'urn:x' }, /HUB_OIDC_AUDIENCE is set without HUB_OIDC_ISSUER/],
   ])('refuses %j', (env, message) => {
     expect(() => hubSettings(env)).toThrow(message);
   });

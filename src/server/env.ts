@@ -15,6 +15,10 @@
  * | HUB_INTROSPECTION_CLIENT_ID  | (unset: introspection without client auth)         | HTTP Basic user for introspection |
  * | HUB_INTROSPECTION_CLIENT_SECRET | (must be set with the client id)                | HTTP Basic password for introspection |
  * | HUB_VALIDATE_PROFILES        | true                                               | check each referral against the profiles |
+ * | HUB_PUBLIC_URL               | (unset: http://HUB_HOST:HUB_PORT)                  | the hub's address as callers see it (token audience) |
+ * | HUB_OIDC_ISSUER              | (unset: no staff sign-in; the sandbox sets its own) | OpenID provider for inbox and IT-lead sign-in |
+ * | HUB_OIDC_AUDIENCE            | urn:fitnote-prompt:hub                             | audience staff access tokens must carry |
+ * | HUB_PROVIDER_CLIENTS         | (unset: no provider systems registered)            | JSON file of provider systems (SMART Backend Services) |
  */
 
 export interface HubSettings {
@@ -33,7 +37,15 @@ export interface HubSettings {
   introspectionClient?: { id: string; secret: string };
   /** Validate the ServiceRequest, Task and Consent against the project's profiles (slow: see app.ts). */
   validateProfiles: boolean;
+  /** The hub's address as its callers see it, without a trailing slash (undefined: where it listens). */
+  publicUrl?: string;
+  /** Staff sign-in (provider inbox, IT-lead routes) by OpenID Connect; undefined: not set up. */
+  oidc?: { issuer: string; audience: string };
+  /** The file registering providers' systems for SMART Backend Services (src/server/auth/backendServices.ts). */
+  providerClientsFile?: string;
 }
+
+export const DEFAULT_OIDC_AUDIENCE = 'urn:fitnote-prompt:hub';
 
 export const DEFAULT_EHR_BASES = ['http://127.0.0.1:8080/fhir', 'http://localhost:8080/fhir'];
 export const DEFAULT_PORT = 8081;
@@ -52,6 +64,10 @@ export const HUB_ENV = [
   'HUB_INTROSPECTION_CLIENT_ID',
   'HUB_INTROSPECTION_CLIENT_SECRET',
   'HUB_VALIDATE_PROFILES',
+  'HUB_PUBLIC_URL',
+  'HUB_OIDC_ISSUER',
+  'HUB_OIDC_AUDIENCE',
+  'HUB_PROVIDER_CLIENTS',
 ] as const;
 
 /** A base URL without trailing slashes (how bases are compared). */
@@ -163,5 +179,22 @@ export function hubSettings(env: Record<string, string | undefined>): HubSetting
   if (clientId !== undefined && clientSecret !== undefined) {
     settings.introspectionClient = { id: clientId, secret: clientSecret };
   }
+  const publicUrl = value(env, 'HUB_PUBLIC_URL');
+  if (publicUrl !== undefined) {
+    httpUrl('HUB_PUBLIC_URL', publicUrl, 'https://hub.example.org');
+    settings.publicUrl = normaliseBase(publicUrl);
+  }
+  const issuer = value(env, 'HUB_OIDC_ISSUER');
+  const audience = value(env, 'HUB_OIDC_AUDIENCE');
+  if (issuer !== undefined) {
+    httpUrl('HUB_OIDC_ISSUER', issuer, 'https://sign-in.example.org');
+    settings.oidc = { issuer, audience: audience ?? DEFAULT_OIDC_AUDIENCE };
+  } else if (audience !== undefined) {
+    throw new Error(
+      'HUB_OIDC_AUDIENCE is set without HUB_OIDC_ISSUER: set the OpenID provider’s issuer too, or unset both.',
+    );
+  }
+  const clientsFile = value(env, 'HUB_PROVIDER_CLIENTS');
+  if (clientsFile !== undefined) settings.providerClientsFile = clientsFile;
   return settings;
 }
