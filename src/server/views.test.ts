@@ -1,5 +1,6 @@
+import type { ReferralOutcome } from '../domain/outcome.js';
 import type { AuditRecord, StoredReferral } from './store/types.js';
-import { buildTimeline, referralView } from './views.js';
+import { appointmentDateOf, buildTimeline, outcomeLine, referralView } from './views.js';
 
 const T0 = Date.UTC(2026, 10, 20, 10, 20, 0);
 let nextId = 1;
@@ -75,7 +76,7 @@ describe('buildTimeline', () => {
         'accepted: The hub received the referral and is sending it to Pennine.',
         'viewed: Pennine opened the referral.',
         'status: Pennine accepted the referral.',
-        'status: Pennine updated the referral: scheduled.',
+        'status: Pennine booked an appointment for the patient.',
         'status: Pennine started working with the patient.',
         'status: Pennine completed the referral and reported the outcome.',
       ],
@@ -102,10 +103,128 @@ describe('buildTimeline', () => {
         'cancellation-sent: Pennine was told the referral is cancelled.',
       ],
     ],
+    [
+      'each provider step in words, as the domain stores them (contacted, booked with a date, did not attend)',
+      [
+        rec(3, 'inbox-view', '0'),
+        rec(5, 'status-changed', '0', { from: 'requested', to: 'accepted' }),
+        rec(6, 'status-changed', '0', { from: 'accepted', to: 'in-progress', businessStatus: 'contacted' }),
+        rec(7, 'status-changed', '0', {
+          from: 'in-progress',
+          to: 'in-progress',
+          businessStatus: 'scheduled',
+          statusReason: 'Appointment on 2026-12-01.',
+        }),
+        // The store keeps the booked date as the status reason when the patient does not attend.
+        rec(8, 'status-changed', '0', {
+          from: 'in-progress',
+          to: 'in-progress',
+          businessStatus: 'did-not-attend',
+          statusReason: 'Appointment on 2026-12-01.',
+        }),
+        rec(9, 'status-changed', '0', {
+          from: 'in-progress',
+          to: 'in-progress',
+          businessStatus: 'scheduled',
+        }),
+        rec(10, 'status-changed', '0', {
+          from: 'accepted',
+          to: 'in-progress',
+          businessStatus: 'did-not-attend',
+        }),
+        rec(11, 'status-changed', '0', { from: 'in-progress', to: 'in-progress', businessStatus: 'triaged' }),
+      ],
+      [
+        'viewed: Pennine opened the referral.',
+        'status: Pennine accepted the referral.',
+        'status: Pennine contacted the patient.',
+        'status: Pennine booked an appointment for the patient on 1 December 2026.',
+        'status: The patient did not attend the appointment with Pennine on 1 December 2026.',
+        'status: Pennine booked an appointment for the patient.',
+        'status: The patient did not attend their appointment with Pennine.',
+        'status: Pennine updated the referral: triaged.',
+      ],
+    ],
+    [
+      'declined with the domain’s reason words and the provider’s text',
+      [
+        rec(5, 'status-changed', '0', {
+          from: 'requested',
+          to: 'rejected',
+          statusReason: 'The patient lives or works outside the service’s area: We cover Leeds only.',
+        }),
+      ],
+      [
+        'status: Pennine declined the referral: The patient lives or works outside the service’s area: We cover Leeds only.',
+      ],
+    ],
   ])('%s', (_label, audit, expected) => {
     expect(buildTimeline([...audit].reverse(), 'Pennine').map((e) => `${e.event}: ${e.text}`)).toEqual(
       expected,
     );
+  });
+});
+
+describe('the outcome in the timeline', () => {
+  const outcome: ReferralOutcome = {
+    returnToWorkGoal: 'same-role',
+    adjustments: [
+      { code: 'phased-return', text: 'Half days for two weeks' },
+      { code: 'altered-hours', text: 'Start at 10:00' },
+    ],
+    report: { title: 'Work and health assessment', text: 'Seen twice.' },
+  };
+  const completed = [
+    rec(9, 'status-changed', '0', { from: 'in-progress', to: 'completed', outcomeRecorded: true }),
+  ];
+
+  it.each<[string, unknown, string]>([
+    [
+      'goal and recommendations in one line',
+      outcome,
+      'Pennine completed the referral: return to the same role; recommends: phased return to work, altered hours.',
+    ],
+    [
+      'no adjustments',
+      { ...outcome, returnToWorkGoal: 'different-employer', adjustments: [] },
+      'Pennine completed the referral: work with a different employer; no adjustments recommended.',
+    ],
+    [
+      'a different role with the same employer',
+      { ...outcome, returnToWorkGoal: 'different-role-same-employer', adjustments: [outcome.adjustments[1]] },
+      'Pennine completed the referral: a different role with the same employer; recommends: altered hours.',
+    ],
+    [
+      'an outcome the hub cannot read',
+      { goal: 'back' },
+      'Pennine completed the referral and reported the outcome.',
+    ],
+    [
+      'no outcome given to the timeline',
+      undefined,
+      'Pennine completed the referral and reported the outcome.',
+    ],
+  ])('%s', (_label, given, expected) => {
+    expect(buildTimeline(completed, 'Pennine', given).map((e) => e.text)).toEqual([expected]);
+  });
+
+  it.each<[unknown, string | undefined]>([
+    [outcome, 'return to the same role; recommends: phased return to work, altered hours'],
+    [null, undefined],
+    ['same-role', undefined],
+    [{ returnToWorkGoal: 'retire', adjustments: [] }, undefined],
+    [{ returnToWorkGoal: 'same-role' }, undefined],
+  ])('outcomeLine(%j)', (given, expected) => {
+    expect(outcomeLine(given)).toBe(expected);
+  });
+
+  it.each<[string | undefined, string | undefined]>([
+    ['Appointment on 2026-12-01.', '2026-12-01'],
+    ['Appointment on 2026-12-01', '2026-12-01'],
+    ['Outside our area.', undefined],
+    [undefined, undefined],
+  ])('appointmentDateOf(%j)', (given, expected) => {
+    expect(appointmentDateOf(given)).toBe(expected);
   });
 });
 
@@ -153,5 +272,41 @@ describe('referralView', () => {
 
   it('without the directory entry it still gives the provider id', () => {
     expect(referralView(referral, []).provider).toEqual({ id: 'case-managed-support' });
+  });
+
+  it('gives the outcome and the timeline’s completion line from the stored outcome', () => {
+    const outcome: ReferralOutcome = {
+      returnToWorkGoal: 'same-role',
+      adjustments: [{ code: 'amended-duties', text: 'No lifting for four weeks' }],
+      report: { title: 'Assessment', text: 'Seen once.' },
+    };
+    const view = referralView({ ...referral, status: 'completed', deliveryState: 'delivered', outcome }, [
+      rec(9, 'status-changed', '0', { from: 'in-progress', to: 'completed', outcomeRecorded: true }),
+    ]);
+    expect(view.outcome).toEqual(outcome);
+    expect(view.timeline.map((e) => e.text)).toEqual([
+      'The provider completed the referral: return to the same role; recommends: amended duties.',
+    ]);
+  });
+
+  it.each<[string, Partial<StoredReferral>, string | undefined]>([
+    [
+      'booked with a date',
+      { businessStatus: 'scheduled', statusReason: 'Appointment on 2026-12-01.' },
+      '2026-12-01',
+    ],
+    [
+      'did not attend the booked one',
+      { businessStatus: 'did-not-attend', statusReason: 'Appointment on 2026-12-01.' },
+      '2026-12-01',
+    ],
+    [
+      'contacted after booking (the old date is not current)',
+      { businessStatus: 'contacted', statusReason: 'Appointment on 2026-12-01.' },
+      undefined,
+    ],
+    ['booked without a date', { businessStatus: 'scheduled' }, undefined],
+  ])('appointment date: %s', (_label, over, expected) => {
+    expect(referralView({ ...referral, status: 'in-progress', ...over }, []).appointmentDate).toBe(expected);
   });
 });

@@ -1,9 +1,17 @@
 /**
  * What the GP app is shown about a referral: its state, the provider's contact details from the
  * practice directory, and a plain-English timeline built from the referral's audit records
- * (accepted; delivery attempts summarised; delivered or failed; status changes; the outcome).
+ * (accepted; delivery attempts summarised; delivered or failed; opened, accepted or declined by the
+ * provider; contacted, booked, did not attend; completed with the outcome in one line; cancelled).
  */
+import { longDate } from '../domain/dates.js';
 import type { Provider } from '../domain/directory.js';
+import {
+  ADJUSTMENT_WORDS,
+  type BusinessStatus,
+  RETURN_TO_WORK_GOAL_WORDS,
+  type ReferralOutcome,
+} from '../domain/outcome.js';
 import type { AuditRecord, DeliveryState, ReferralStatus, StoredReferral } from './store/types.js';
 
 export interface TimelineEntry {
@@ -29,8 +37,13 @@ export interface ReferralView {
   createdAt: string;
   updatedAt: string;
   deliveredAt?: string;
+  /**
+   * The appointment's date (YYYY-MM-DD) when the provider booked one with a date: while the referral
+   * is booked (businessStatus scheduled), or the missed one after did-not-attend.
+   */
+  appointmentDate?: string;
   /** The provider's outcome, when it reported one on completion. */
-  outcome?: unknown;
+  outcome?: ReferralOutcome;
   timeline: TimelineEntry[];
 }
 
@@ -52,7 +65,11 @@ const attempts = (n: number): string => (n === 1 ? 'once' : n === 2 ? 'twice' : 
  * The timeline from the referral's audit records, oldest first. Consecutive failed delivery attempts
  * become one entry; records a GP has no use for (config reads, refused calls) are left out.
  */
-export function buildTimeline(audit: readonly AuditRecord[], providerName = 'The provider'): TimelineEntry[] {
+export function buildTimeline(
+  audit: readonly AuditRecord[],
+  providerName = 'The provider',
+  outcome?: unknown,
+): TimelineEntry[] {
   const records = [...audit].sort((a, b) => a.at - b.at || a.id - b.id);
   const out: TimelineEntry[] = [];
   let failed: { first: AuditRecord; last: AuditRecord; count: number; kind: string } | undefined;
@@ -129,7 +146,7 @@ export function buildTimeline(audit: readonly AuditRecord[], providerName = 'The
         });
         break;
       case 'status-changed':
-        out.push({ at: iso(r.at), event: 'status', text: statusText(r, providerName) });
+        out.push({ at: iso(r.at), event: 'status', text: statusText(r, providerName, outcome) });
         break;
       default:
         break;
@@ -139,12 +156,58 @@ export function buildTimeline(audit: readonly AuditRecord[], providerName = 'The
   return out;
 }
 
-function statusText(r: AuditRecord, providerName: string): string {
+const APPOINTMENT = /^Appointment on (\d{4}-\d{2}-\d{2})\.?$/;
+
+/** The date in a booked appointment's status reason ("Appointment on 2026-12-01.", as the domain writes it). */
+export function appointmentDateOf(statusReason: string | undefined): string | undefined {
+  return statusReason === undefined ? undefined : APPOINTMENT.exec(statusReason.trim())?.[1];
+}
+
+const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
+
+/**
+ * The outcome in one line for the timeline: "return to the same role; recommends: phased return to
+ * work, altered hours". Undefined when the stored outcome is not the expected shape.
+ */
+export function outcomeLine(outcome: unknown): string | undefined {
+  const o = outcome as Partial<ReferralOutcome> | undefined;
+  if (typeof o !== 'object' || o === null || !Array.isArray(o.adjustments)) return undefined;
+  const goal = RETURN_TO_WORK_GOAL_WORDS[o.returnToWorkGoal as ReferralOutcome['returnToWorkGoal']];
+  if (goal === undefined) return undefined;
+  const recommends = o.adjustments
+    .map((a) => ADJUSTMENT_WORDS[a?.code as keyof typeof ADJUSTMENT_WORDS])
+    .filter((w): w is string => w !== undefined)
+    .map(lowerFirst);
+  return `${lowerFirst(goal)}; ${recommends.length > 0 ? `recommends: ${recommends.join(', ')}` : 'no adjustments recommended'}`;
+}
+
+/** A business status the provider set, as a sentence about the patient (undefined for unknown codes). */
+function businessSentence(code: string, statusReason: string | undefined, providerName: string) {
+  const on = appointmentDateOf(statusReason);
+  switch (code as BusinessStatus) {
+    case 'contacted':
+      return `${providerName} contacted the patient`;
+    case 'scheduled':
+      return `${providerName} booked an appointment for the patient${on ? ` on ${longDate(on)}` : ''}`;
+    case 'did-not-attend':
+      return on
+        ? `The patient did not attend the appointment with ${providerName} on ${longDate(on)}`
+        : `The patient did not attend their appointment with ${providerName}`;
+    default:
+      return undefined;
+  }
+}
+
+function statusText(r: AuditRecord, providerName: string, outcome: unknown): string {
   const to = r.detail?.to;
   const from = r.detail?.from;
   const reason = text(r, 'statusReason');
   const business = text(r, 'businessStatus');
   const because = reason ? `: ${reason.replace(/\.$/, '')}` : '';
+  if (business !== undefined && (to === 'in-progress' || from === to)) {
+    const said = businessSentence(business, reason, providerName);
+    if (said !== undefined) return sentence(said);
+  }
   let s: string;
   switch (to) {
     case 'accepted':
@@ -156,9 +219,13 @@ function statusText(r: AuditRecord, providerName: string): string {
     case 'in-progress':
       s = `${providerName} started working with the patient`;
       break;
-    case 'completed':
-      s = `${providerName} completed the referral${r.detail?.outcomeRecorded ? ' and reported the outcome' : ''}`;
+    case 'completed': {
+      const line = r.detail?.outcomeRecorded ? outcomeLine(outcome) : undefined;
+      s = line
+        ? `${providerName} completed the referral: ${line}`
+        : `${providerName} completed the referral${r.detail?.outcomeRecorded ? ' and reported the outcome' : ''}`;
       break;
+    }
     case 'cancelled':
       s = `The referral was cancelled${because}`;
       if (r.detail?.providerToldOfCancellation === true) s += `; the hub is telling ${providerName}`;
@@ -186,7 +253,7 @@ export function referralView(
     patientId: referral.patientId,
     createdAt: iso(referral.createdAt),
     updatedAt: iso(referral.updatedAt),
-    timeline: buildTimeline(audit, provider?.name),
+    timeline: buildTimeline(audit, provider?.name, referral.outcome),
   };
   if (provider !== undefined) {
     view.provider.name = provider.name;
@@ -197,6 +264,15 @@ export function referralView(
   if (referral.statusReason !== undefined) view.statusReason = referral.statusReason;
   if (referral.lastDeliveryError !== undefined) view.lastDeliveryError = referral.lastDeliveryError;
   if (referral.deliveredAt !== undefined) view.deliveredAt = iso(referral.deliveredAt);
-  if (referral.outcome !== undefined) view.outcome = referral.outcome;
+  const appointment = appointmentDateOf(referral.statusReason);
+  if (
+    appointment !== undefined &&
+    (referral.businessStatus === 'scheduled' || referral.businessStatus === 'did-not-attend')
+  )
+    view.appointmentDate = appointment;
+  // The store only holds outcomes checked by the domain (parseProviderAction) on the way in; the GP
+  // app checks it again and says so when it cannot read it.
+  if (referral.outcome !== undefined && referral.outcome !== null)
+    view.outcome = referral.outcome as ReferralOutcome;
   return view;
 }
