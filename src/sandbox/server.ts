@@ -20,10 +20,11 @@ import { hubSettings } from '../server/env.js';
 import { type RunningHub, startHub } from '../server/main.js';
 import { ehrHandler, sandboxPracticeConfig } from './ehr.js';
 import { createFhirServer, type SandboxFhirServer, type SandboxHandler } from './fhirServer.js';
+import { createSandboxOidc, type SandboxOidc, sandboxStaffAccounts } from './oidc.js';
 import { SANDBOX_PAGE_STYLE } from './pageStyle.js';
 import { createProviderEndpoints, type ProviderEndpoints } from './providers.js';
 import { smartHandler, verifyAccessToken } from './smartAuth.js';
-import { VIGNETTE_INDEX } from './vignettes.js';
+import { SANDBOX_PRACTICE, VIGNETTE_INDEX } from './vignettes.js';
 
 export interface SandboxOptions {
   /** TCP port; 0 picks a free one (tests). Default 8080. */
@@ -56,6 +57,12 @@ export interface RunningSandbox {
   hub?: RunningHub;
   /** The providers' FHIR endpoints the sandbox hosts (`${url}/providers/<id>/fhir`). */
   providers: ProviderEndpoints;
+  /**
+   * Staff sign-in for the hub (with the hub): the OpenID provider at `${url}/oidc` (oidc.ts), its
+   * issuer, synthetic accounts and clients' redirect URIs. Tests sign in with
+   * tests/integration/staffSignIn.ts.
+   */
+  oidc?: SandboxOidc;
   server: Server;
   close(): Promise<void>;
 }
@@ -85,6 +92,7 @@ export function indexPage(origin: string): string {
 <li>FHIR R4 server: <a href="/fhir/metadata">${escapeHtml(origin)}/fhir</a> (CapabilityStatement at /fhir/metadata)</li>
 <li>Providers: <a href="/providers/">what each provider has received</a> (their own FHIR endpoints, where the app delivers referrals)</li>
 <li>SMART configuration: <a href="/fhir/.well-known/smart-configuration">/fhir/.well-known/smart-configuration</a></li>
+<li>Staff sign-in (provider inbox, practice IT leads): the OpenID provider at <a href="/oidc/.well-known/openid-configuration">/oidc</a>, with synthetic staff accounts</li>
 </ul>
 <h2>Patients</h2>
 <p>FHIR requests need an access token unless the sandbox was started open.</p>
@@ -187,30 +195,41 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const { port } = server.address() as AddressInfo;
   const url = `http://${host === '::1' ? '[::1]' : host}:${port}`;
   let hub: RunningHub | undefined;
+  let oidc: SandboxOidc | undefined;
   if (options.hub !== false) {
     const hubOptions = options.hub ?? {};
     try {
-      hub = await startHub(
-        hubSettings({
-          ...hubOptions.env,
-          HUB_PORT: String(hubOptions.port ?? 0),
-          HUB_HOST: host === 'localhost' ? '127.0.0.1' : host,
-          HUB_DB_PATH: hubOptions.dbPath ?? ':memory:',
-          // Tokens from this sandbox, whichever loopback name the browser used.
-          HUB_EHR_BASES: [`http://localhost:${port}/fhir`, `http://127.0.0.1:${port}/fhir`].join(','),
-        }),
-        {
-          configSource: {
-            get: (ods) => sandboxPracticeConfig(ods, { origin: url, hubUrl: hub?.url }),
-          },
+      const settings = hubSettings({
+        ...hubOptions.env,
+        HUB_PORT: String(hubOptions.port ?? 0),
+        HUB_HOST: host === 'localhost' ? '127.0.0.1' : host,
+        HUB_DB_PATH: hubOptions.dbPath ?? ':memory:',
+        // Tokens from this sandbox, whichever loopback name the browser used.
+        HUB_EHR_BASES: [`http://localhost:${port}/fhir`, `http://127.0.0.1:${port}/fhir`].join(','),
+        // Staff (inbox, IT leads) sign in at this sandbox's OpenID provider.
+        HUB_OIDC_ISSUER: `${url}/oidc`,
+      });
+      hub = await startHub(settings, {
+        configSource: {
+          get: (ods) => sandboxPracticeConfig(ods, { origin: url, hubUrl: hub?.url }),
         },
-      );
+      });
+      // Its synthetic staff come from the sample practice's own directory (the one the hub serves).
+      const practice = await sandboxPracticeConfig(SANDBOX_PRACTICE.odsCode, { origin: url });
+      oidc = await createSandboxOidc({
+        origin: url,
+        hubUrl: hub.url,
+        ...(settings.oidc ? { audience: settings.oidc.audience } : {}),
+        accounts: sandboxStaffAccounts(practice?.directory, SANDBOX_PRACTICE),
+      });
     } catch (err) {
+      await hub?.close();
       server.close();
       throw err;
     }
   }
   handlers = [
+    ...(oidc ? [oidc.handle] : []),
     smartHandler({ baseUrl: url }),
     fhir.handle,
     providers.handle,
@@ -223,6 +242,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     fhir,
     providers,
     ...(hub ? { hub } : {}),
+    ...(oidc ? { oidc } : {}),
     server,
     close: async () => {
       await hub?.close();
