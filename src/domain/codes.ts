@@ -33,6 +33,11 @@ export const CODE_SYSTEM = {
   employmentStatus: `${CANONICAL_BASE}/CodeSystem/employment-status`,
   employmentDetail: `${CANONICAL_BASE}/CodeSystem/employment-detail`,
   shareCategory: `${CANONICAL_BASE}/CodeSystem/referral-share-category`,
+  /** Task.output types of a completed referral (src/fhir/taskOutcome.ts). */
+  referralOutcome: `${CANONICAL_BASE}/CodeSystem/referral-outcome`,
+  returnToWorkGoal: `${CANONICAL_BASE}/CodeSystem/return-to-work-goal`,
+  referralBusinessStatus: `${CANONICAL_BASE}/CodeSystem/referral-business-status`,
+  referralDeclineReason: `${CANONICAL_BASE}/CodeSystem/referral-decline-reason`,
 } as const;
 
 /** Identifier systems the project mints. */

@@ -25,6 +25,7 @@ import {
   VALUE_SET,
 } from '../../src/domain/codes.js';
 import { CONDITION_GROUPS } from '../../src/domain/conditionGroups.js';
+import { BUSINESS_STATUSES, DECLINE_REASONS, RETURN_TO_WORK_GOALS } from '../../src/domain/outcome.js';
 import {
   GENERATED_RESOURCES_PATH,
   getCodeSystem,
@@ -34,6 +35,7 @@ import {
   listProfiles,
   packageRoot,
 } from '../../src/fhir/profiles.js';
+import { REFERRAL_OUTPUT_TYPES } from '../../src/fhir/taskOutcome.js';
 import { validateAgainstProfile } from '../../src/fhir/validate.js';
 
 const root = packageRoot();
@@ -141,6 +143,10 @@ describe('code systems and value sets equal src/domain', () => {
     ['employmentStatus', EMPLOYMENT_STATUSES],
     ['employmentDetail', EMPLOYMENT_DETAIL_CODES],
     ['shareCategory', SHARE_CATEGORIES],
+    ['referralOutcome', REFERRAL_OUTPUT_TYPES],
+    ['returnToWorkGoal', RETURN_TO_WORK_GOALS],
+    ['referralBusinessStatus', BUSINESS_STATUSES],
+    ['referralDeclineReason', DECLINE_REASONS],
   ];
 
   it.each(codeLists)('CodeSystem %s has exactly the codes of the domain array, in order', (key, codes) => {

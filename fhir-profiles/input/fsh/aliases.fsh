@@ -21,3 +21,7 @@ Alias: $employmentDetail = https://fitnote-prompt.example/fhir/CodeSystem/employ
 Alias: $shareCategory = https://fitnote-prompt.example/fhir/CodeSystem/referral-share-category
 Alias: $referralId = https://fitnote-prompt.example/fhir/Id/referral
 Alias: $providerId = https://fitnote-prompt.example/fhir/Id/provider
+Alias: $referralOutcome = https://fitnote-prompt.example/fhir/CodeSystem/referral-outcome
+Alias: $returnToWorkGoal = https://fitnote-prompt.example/fhir/CodeSystem/return-to-work-goal
+Alias: $referralBusinessStatus = https://fitnote-prompt.example/fhir/CodeSystem/referral-business-status
+Alias: $referralDeclineReason = https://fitnote-prompt.example/fhir/CodeSystem/referral-decline-reason

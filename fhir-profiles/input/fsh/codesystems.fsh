@@ -181,3 +181,77 @@ Description: "The clinician's finding on a fit note: not fit for work, or may be
 * ^experimental = false
 * $sct#160910001 "Unfit for work"
 * $sct#225891002 "Fit for work with restrictions"
+
+// What providers report back on a referral's Task (src/fhir/taskOutcome.ts); the codes equal the
+// arrays in src/domain/outcome.ts and REFERRAL_OUTPUT_TYPES in src/fhir/taskOutcome.ts.
+
+CodeSystem: ReferralOutcomeCodes
+Id: referral-outcome
+Title: "Referral outcome output type"
+Description: "What each Task.output of a completed work and health referral holds."
+* ^caseSensitive = true
+* ^experimental = false
+* #return-to-work-goal "Return-to-work goal" "Where the patient is heading, as the provider judges it at the end of the work (valueCodeableConcept from return-to-work-goal)."
+* #adjustment "Recommended adjustment" "An adjustment the GP can use on the next fit note (valueCodeableConcept from fit-note-advice, with text)."
+* #report "Report" "The provider's short report to the GP (valueReference to a DocumentReference)."
+
+ValueSet: ReferralOutcomeVS
+Id: referral-outcome
+Title: "Referral outcome output type (all codes)"
+Description: "Every code of the referral-outcome code system."
+* ^experimental = false
+* include codes from system ReferralOutcomeCodes
+
+CodeSystem: ReturnToWorkGoalCodes
+Id: return-to-work-goal
+Title: "Return-to-work goal"
+Description: "Where a patient is heading at the end of a work and health provider's work."
+* ^caseSensitive = true
+* ^experimental = false
+* #same-role "Return to the same role"
+* #different-role-same-employer "A different role with the same employer"
+* #different-employer "Work with a different employer"
+
+ValueSet: ReturnToWorkGoalVS
+Id: return-to-work-goal
+Title: "Return-to-work goal (all codes)"
+Description: "Every code of the return-to-work-goal code system."
+* ^experimental = false
+* include codes from system ReturnToWorkGoalCodes
+
+CodeSystem: ReferralBusinessStatusCodes
+Id: referral-business-status
+Title: "Referral business status"
+Description: "Where an accepted work and health referral is, as the provider's Task.businessStatus."
+* ^caseSensitive = true
+* ^experimental = false
+* #contacted "Patient contacted"
+* #scheduled "Appointment booked"
+* #did-not-attend "Did not attend"
+
+ValueSet: ReferralBusinessStatusVS
+Id: referral-business-status
+Title: "Referral business status (all codes)"
+Description: "Every code of the referral-business-status code system."
+* ^experimental = false
+* include codes from system ReferralBusinessStatusCodes
+
+CodeSystem: ReferralDeclineReasonCodes
+Id: referral-decline-reason
+Title: "Referral decline reason"
+Description: "Why a work and health provider declines a referral (Task.statusReason when the Task is rejected)."
+* ^caseSensitive = true
+* ^experimental = false
+* #not-eligible "The patient does not meet the service's criteria"
+* #outside-area "The patient lives or works outside the service's area"
+* #no-capacity "The service cannot take new referrals at the moment"
+* #already-supported "The patient is already being supported by the service"
+* #patient-declined "The patient did not want the service"
+* #other "Another reason"
+
+ValueSet: ReferralDeclineReasonVS
+Id: referral-decline-reason
+Title: "Referral decline reason (all codes)"
+Description: "Every code of the referral-decline-reason code system."
+* ^experimental = false
+* include codes from system ReferralDeclineReasonCodes

@@ -171,3 +171,42 @@ Title: "Peter: referral task, requested"
 * owner.identifier.system = $providerId
 * owner.identifier.value = "work-wellbeing-case-management"
 * owner.display = "Example Work Wellbeing Service"
+
+Instance: ReportPeter
+InstanceOf: DocumentReference
+Usage: #inline
+* id = "report"
+* status = #current
+* description = "Case management: closing summary"
+* content[0].attachment.contentType = #text/plain
+* content[0].attachment.title = "Case management: closing summary"
+* content[0].attachment.data = "UGV0ZXIgaGFzIGFncmVlZCBhIHBoYXNlZCByZXR1cm4gd2l0aCBoaXMgZW1wbG95ZXIu"
+
+Instance: task-referral-peter-completed
+InstanceOf: ReferralTask
+Usage: #example
+Title: "Peter: referral task, completed with an outcome"
+* contained[0] = ReportPeter
+* identifier[referral].system = $referralId
+* identifier[referral].value = "7d3f5b2a-9c41-5e08-b6d2-1a4c8e0f9b37"
+* status = #completed
+* businessStatus = $referralBusinessStatus#contacted "Patient contacted"
+* intent = #order
+* code = $taskCode#fulfill "Fulfill the focal request"
+* focus = Reference(ServiceRequest/referral-peter)
+* for = Reference(Patient/peter) "Peter Example"
+* authoredOn = "2026-11-20T10:20:00Z"
+* lastModified = "2026-12-18T15:00:00Z"
+* requester = Reference(Practitioner/gp-example) "Dr A Example"
+* owner.type = "HealthcareService"
+* owner.identifier.system = $providerId
+* owner.identifier.value = "work-wellbeing-case-management"
+* owner.display = "Example Work Wellbeing Service"
+* output[0].type = $referralOutcome#return-to-work-goal "Return-to-work goal"
+* output[0].valueCodeableConcept = $returnToWorkGoal#same-role "Return to the same role"
+* output[1].type = $referralOutcome#adjustment "Recommended adjustment"
+* output[1].valueCodeableConcept = $fitNoteAdvice#phased-return "Phased return to work"
+* output[1].valueCodeableConcept.text = "Four-hour days for two weeks, then full days"
+* output[2].type = $referralOutcome#report "Report"
+* output[2].valueReference.reference = "#report"
+* output[2].valueReference.display = "Case management: closing summary"

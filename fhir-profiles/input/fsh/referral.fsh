@@ -109,3 +109,9 @@ Description: "Tracks a work and health referral: its status is the referral's st
 * owner.identifier.system = $providerId
 * owner.identifier.value 1..1
 * owner.display 1..1
+* businessStatus from ReferralBusinessStatusVS (extensible)
+* businessStatus ^short = "Where an accepted referral is: contacted, scheduled (appointment booked), did-not-attend"
+* statusReason from ReferralDeclineReasonVS (extensible)
+* statusReason ^short = "Why the provider declined (coded, with the provider's words as text), or the GP's cancellation reason as text"
+* output.type from ReferralOutcomeVS (required)
+* output ^short = "The outcome on completion: the return-to-work goal, adjustments for the next fit note, and the report (a contained DocumentReference #report)"
