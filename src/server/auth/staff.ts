@@ -134,12 +134,33 @@ export class StaffTokenChecker {
           text: 'The hub could not fetch the sign-in service’s keys in time. Try again in a minute.',
         });
       }
+      if (keySetUnavailable(error)) {
+        throw new HubError(
+          503,
+          {
+            code: 'transient',
+            text: `The hub could not fetch the sign-in service’s keys (${(error as Error).message}), so it cannot check your sign-in. Try again in a minute; if it goes on, tell the hub’s administrator.`,
+          },
+          { 'Retry-After': '30' },
+        );
+      }
       throw unauthorised(
         `The sign-in token is not valid here (${(error as Error).message}). ${SIGN_IN_AGAIN}`,
       );
     }
     return staffContextOf(payload);
   }
+}
+
+/**
+ * Whether verification failed because the key set could not be fetched (the sign-in service is down
+ * or answers wrongly: a 503 for the caller), not because the token is bad (a 401). jose reports a
+ * network failure as the fetch's own error, a non-200 or unreadable answer as a generic JOSEError.
+ */
+function keySetUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (!(error instanceof joseErrors.JOSEError)) return true;
+  return code === 'ERR_JOSE_GENERIC' || code === 'ERR_JWKS_INVALID';
 }
 
 /** The staff context from a verified token's claims (403 when it carries no usable staff role). */
