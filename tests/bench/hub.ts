@@ -4,11 +4,18 @@
  * the same bundles POSTed as transactions to @medplum/fhir-router + MemoryRepository behind a plain
  * HTTP server (a sandbox-hosted provider endpoint, src/sandbox/providers.ts), and the ratio.
  *
- * The sandbox is the EHR: one real access token for Peter through its SMART launch, checked by the
- * hub at the sandbox's introspection endpoint (then cached, as in production). The delivery worker
- * is off: acceptance is what is measured. Each figure is taken with profile validation on (the
- * default) and off (HUB_VALIDATE_PROFILES=false), each on a fresh database.
+ * The hub runs as production runs it: in its own Node process (hubProcess.ts, startHub from HUB_*
+ * variables), while the sandbox (the EHR) and the load client share this process. The sandbox
+ * issues one real access token for Peter through its SMART launch, checked by the hub at the
+ * sandbox's introspection endpoint (then cached, as in production). The delivery worker is off:
+ * acceptance is what is measured. Each figure is taken with profile validation on (the default) and
+ * off (HUB_VALIDATE_PROFILES=false), each on a fresh database.
+ *
+ * Run on its own (after `npm run build`): `node dist/tests/bench/hub.js` (HUB_BENCH_MODES=on|off to
+ * take one mode, HUB_BENCH_ROUTER=false to skip fhir-router, HUB_BENCH_NODE_OPTIONS for the hub
+ * process, e.g. --cpu-prof).
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -21,8 +28,6 @@ import { buildReferral } from '../../src/domain/referral.js';
 import { launchAsApp } from '../../src/sandbox/appLaunch.js';
 import { startSandbox } from '../../src/sandbox/server.js';
 import { examplesConfigSource } from '../../src/server/config/files.js';
-import { hubSettings } from '../../src/server/env.js';
-import { startHub } from '../../src/server/main.js';
 import { peterForm } from '../fixtures/referralForms.js';
 
 type Line = (label: string, value: string, goal: string) => void;
@@ -174,6 +179,59 @@ function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
+interface HubProcess {
+  url: string;
+  /** The CPU time the hub process has used so far (ms). */
+  cpuMs(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Starts the hub in its own process (hubProcess.ts) and waits for its address. */
+function startHubProcess(env: Record<string, string>): Promise<HubProcess> {
+  const entry = new URL('./hubProcess.js', import.meta.url);
+  const extra = process.env.HUB_BENCH_NODE_OPTIONS;
+  const child = spawn(process.execPath, [...(extra ? extra.split(' ') : []), entry.pathname], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lines: string[] = [];
+  const waiting: Array<(line: string) => void> = [];
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+    for (let newline = out.indexOf('\n'); newline >= 0; newline = out.indexOf('\n')) {
+      const line = out.slice(0, newline);
+      out = out.slice(newline + 1);
+      const next = waiting.shift();
+      if (next) next(line);
+      else lines.push(line);
+    }
+  });
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      const line = lines.shift();
+      if (line !== undefined) return resolve(line);
+      waiting.push(resolve);
+      exited.then(() => reject(new Error('The hub process stopped.')));
+    });
+  return nextLine().then((first) => {
+    const { url } = JSON.parse(first) as { url: string };
+    return {
+      url,
+      cpuMs: async () => {
+        child.stdin.write('cpu\n');
+        return (JSON.parse(await nextLine()) as { cpuMs: number }).cpuMs;
+      },
+      close: async () => {
+        child.stdin.end();
+        child.kill('SIGTERM');
+        await exited;
+      },
+    };
+  });
+}
+
 export async function hubFigures(line: Line): Promise<void> {
   const sandbox = await startSandbox({ port: 0, host: '127.0.0.1', today: '2026-11-21', hub: false });
   const dir = mkdtempSync(path.join(tmpdir(), 'hub-bench-'));
@@ -191,18 +249,15 @@ export async function hubFigures(line: Line): Promise<void> {
     const gpHeaders = { authorization: `Bearer ${token}`, 'x-ehr-fhir-base': sandbox.fhirBaseUrl };
 
     const hubRates: Record<string, number> = {};
-    for (const validate of [true, false]) {
-      const hub = await startHub(
-        hubSettings({
-          ...process.env,
-          HUB_PORT: '0',
-          HUB_HOST: '127.0.0.1',
-          HUB_DB_PATH: path.join(dir, `hub-${validate ? 'validating' : 'plain'}.sqlite`),
-          HUB_EHR_BASES: sandbox.fhirBaseUrl,
-          HUB_VALIDATE_PROFILES: String(validate),
-        }),
-        { configSource: configs, worker: false },
-      );
+    const modes = (process.env.HUB_BENCH_MODES ?? 'on,off').split(',');
+    for (const validate of [true, false].filter((v) => modes.includes(v ? 'on' : 'off'))) {
+      const hub = await startHubProcess({
+        HUB_PORT: '0',
+        HUB_HOST: '127.0.0.1',
+        HUB_DB_PATH: path.join(dir, `hub-${validate ? 'validating' : 'plain'}.sqlite`),
+        HUB_EHR_BASES: sandbox.fhirBaseUrl,
+        HUB_VALIDATE_PROFILES: String(validate),
+      });
       const closed = poster(`${hub.url}/referrals`, gpHeaders, CLIENTS);
       const open = poster(`${hub.url}/referrals`, gpHeaders, Number.POSITIVE_INFINITY);
       try {
@@ -210,16 +265,19 @@ export async function hubFigures(line: Line): Promise<void> {
         for (const body of warmUp) check(await closed.post(body), [200, 201], what);
         gc();
         const count = validate ? THROUGHPUT_REFERRALS.validating : THROUGHPUT_REFERRALS.plain;
+        const cpuBefore = await hub.cpuMs();
         const rate = await closedLoop(throughput.slice(0, count), CLIENTS, closed.post, [201], what);
+        const cpuPerReferral = ((await hub.cpuMs()) - cpuBefore) / count;
         hubRates[String(validate)] = rate;
         gc();
         const latencies = await openLoop(steady, RATE_PER_SECOND, open.post, what);
         const mode = validate ? 'profiles on' : 'profiles off';
         line(
-          `Hub: accepted/s, SQLite file, ${CLIENTS} clients, ${mode} (${fmt(count)})`,
+          `Hub (own process): accepted/s, SQLite file, ${CLIENTS} clients, ${mode} (${fmt(count)})`,
           rate.toFixed(0),
           validate ? '≥ 500/s' : '',
         );
+        line('  hub process CPU per accepted referral (all threads)', `${cpuPerReferral.toFixed(2)} ms`, '');
         line(
           `  acceptance at ${RATE_PER_SECOND}/s for ${RATE_SECONDS} s: p50 / p99`,
           `${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 99).toFixed(1)} ms`,
@@ -232,7 +290,9 @@ export async function hubFigures(line: Line): Promise<void> {
       }
     }
 
-    // The same bundles as FHIR transactions to fhir-router + MemoryRepository (a provider endpoint).
+    if (process.env.HUB_BENCH_ROUTER === 'false') return;
+    // The same bundles as FHIR transactions to fhir-router + MemoryRepository (a provider endpoint),
+    // hosted by the sandbox in this process.
     const base = `${sandbox.url}/providers/${PROVIDER_ID}/fhir`;
     const router = poster(base, {}, CLIENTS);
     try {
@@ -263,4 +323,11 @@ export async function hubFigures(line: Line): Promise<void> {
     await sandbox.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+// `node dist/tests/bench/hub.js`: the hub's figures alone.
+if (process.argv[1] !== undefined && new URL(import.meta.url).pathname === path.resolve(process.argv[1])) {
+  await hubFigures((label, value, goal) =>
+    console.log(`${label.padEnd(70)} ${value.padStart(16)}   ${goal}`),
+  );
 }

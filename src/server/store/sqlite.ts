@@ -7,6 +7,13 @@
  * which takes SQLite's single write lock at the start: two hub processes sharing the file serialise
  * their claims, so the per-provider in-flight limit holds and no item is claimed twice.
  * Statements are prepared once and reused.
+ *
+ * Group commit: acceptReferral queues the referral and the accepts queued in the same turn of the
+ * event loop (everything that arrived while the previous commit was on disk) are written in ONE
+ * transaction, so one fsync makes them all durable; each promise settles only after that commit.
+ * Each accept runs in its own SAVEPOINT inside it, so one that fails is rolled back and rejected
+ * alone while the others commit. SQLite's fsync blocks the event loop, so requests pile up during
+ * one and the next group holds them all: the more load, the bigger the group.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -119,6 +126,14 @@ export class SqliteStore implements HubStore {
   readonly db: Database.Database;
   private readonly migrations: readonly Migration[];
   private readonly statements = new Map<string, Database.Statement>();
+  /** Accepts waiting for the next group commit (acceptReferral). */
+  private readonly acceptQueue: Array<{
+    referral: NewReferral;
+    now: number;
+    resolve: (result: AcceptResult) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  private acceptSavepoint: ((referral: NewReferral, now: number) => AcceptResult) | undefined;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:' && options.path !== '') {
@@ -164,42 +179,83 @@ export class SqliteStore implements HubStore {
   }
 
   async close(): Promise<void> {
+    this.commitAccepts(); // accepts already queued are written (or refused) before the file closes
     this.statements.clear();
     if (this.db.open) this.db.close();
   }
 
-  async acceptReferral(referral: NewReferral, now: number): Promise<AcceptResult> {
-    return this.write(() => {
-      const inserted = this.sql(
-        `INSERT INTO referrals (id, practice_ods, ehr_base_url, patient_id, provider_id, delivery_mode,
-           delivery_base_url, bundle, sent_by, status, delivery_state, created_at, updated_at)
-         VALUES (@id, @practiceOds, @ehrBaseUrl, @patientId, @providerId, @deliveryMode,
-           @deliveryBaseUrl, @bundle, @sentBy, 'requested', 'pending', @now, @now)
-         ON CONFLICT (id) DO NOTHING`,
-      ).run({
-        id: referral.id,
-        practiceOds: referral.practiceOds,
-        ehrBaseUrl: referral.ehrBaseUrl,
-        patientId: referral.patientId,
-        providerId: referral.providerId,
-        deliveryMode: referral.deliveryMode,
-        deliveryBaseUrl: referral.deliveryBaseUrl ?? null,
-        bundle: JSON.stringify(referral.bundle),
-        sentBy: referral.sentBy,
-        now,
-      });
-      if (inserted.changes === 0) {
-        const stored = this.referralRow(referral.id);
-        if (!stored) throw new Error(`The referral ${referral.id} was neither stored nor found.`);
-        return { referral: referralFromSqlite(stored), created: false };
-      }
-      this.sql(
-        `INSERT INTO outbox (referral_id, kind, provider_id, state, attempts, due_at, created_at)
-         VALUES (?, 'new', ?, 'pending', 0, ?, ?)`,
-      ).run(referral.id, referral.providerId, now, now);
-      this.insertAudit(acceptedAudit(referral, now));
-      return { referral: newStoredReferral(referral, now), created: true };
+  acceptReferral(referral: NewReferral, now: number): Promise<AcceptResult> {
+    return new Promise<AcceptResult>((resolve, reject) => {
+      this.acceptQueue.push({ referral, now, resolve, reject });
+      if (this.acceptQueue.length === 1) setImmediate(() => this.commitAccepts());
     });
+  }
+
+  /** Writes every queued accept in one transaction (one fsync); each in its own savepoint. */
+  private commitAccepts(): void {
+    const group = this.acceptQueue.splice(0);
+    if (group.length === 0) return;
+    const outcomes: Array<{ ok: true; value: AcceptResult } | { ok: false; error: unknown }> = [];
+    try {
+      if (!this.db.open) throw new Error('The hub store is closed.');
+      this.write(() => {
+        outcomes.length = 0; // a retried transaction starts again
+        for (const { referral, now } of group) {
+          try {
+            outcomes.push({ ok: true, value: this.acceptOne(referral, now) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // The commit itself failed: nothing in the group is stored.
+      for (const item of group) item.reject(error);
+      return;
+    }
+    group.forEach((item, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) item.resolve(outcome.value);
+      else item.reject(outcome?.error ?? new Error('The referral was not stored.'));
+    });
+  }
+
+  /** One accept inside the group's transaction; a SAVEPOINT so a failure rolls back only this one. */
+  private acceptOne(referral: NewReferral, now: number): AcceptResult {
+    this.acceptSavepoint ??= this.db.transaction((r: NewReferral, at: number) => this.insertReferral(r, at));
+    return this.acceptSavepoint(referral, now);
+  }
+
+  private insertReferral(referral: NewReferral, now: number): AcceptResult {
+    const inserted = this.sql(
+      `INSERT INTO referrals (id, practice_ods, ehr_base_url, patient_id, provider_id, delivery_mode,
+         delivery_base_url, bundle, sent_by, status, delivery_state, created_at, updated_at)
+       VALUES (@id, @practiceOds, @ehrBaseUrl, @patientId, @providerId, @deliveryMode,
+         @deliveryBaseUrl, @bundle, @sentBy, 'requested', 'pending', @now, @now)
+       ON CONFLICT (id) DO NOTHING`,
+    ).run({
+      id: referral.id,
+      practiceOds: referral.practiceOds,
+      ehrBaseUrl: referral.ehrBaseUrl,
+      patientId: referral.patientId,
+      providerId: referral.providerId,
+      deliveryMode: referral.deliveryMode,
+      deliveryBaseUrl: referral.deliveryBaseUrl ?? null,
+      bundle: JSON.stringify(referral.bundle),
+      sentBy: referral.sentBy,
+      now,
+    });
+    if (inserted.changes === 0) {
+      const stored = this.referralRow(referral.id);
+      if (!stored) throw new Error(`The referral ${referral.id} was neither stored nor found.`);
+      return { referral: referralFromSqlite(stored), created: false };
+    }
+    this.sql(
+      `INSERT INTO outbox (referral_id, kind, provider_id, state, attempts, due_at, created_at)
+       VALUES (?, 'new', ?, 'pending', 0, ?, ?)`,
+    ).run(referral.id, referral.providerId, now, now);
+    this.insertAudit(acceptedAudit(referral, now));
+    return { referral: newStoredReferral(referral, now), created: true };
   }
 
   private referralRow(id: string): SqliteReferralRow | undefined {

@@ -472,6 +472,35 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect((await store.acceptReferral(referral('good'), T0)).created).toBe(true);
     });
 
+    it('accepts arriving together all commit, except the one that fails, which alone is refused', async () => {
+      const results = await Promise.allSettled([
+        store.acceptReferral(referral('group-1'), T0),
+        store.acceptReferral(referral('group-bad', { deliveryMode: 'carrier-pigeon' as never }), T0),
+        store.acceptReferral(referral('group-2'), T0),
+        store.acceptReferral(referral('group-1', { patientId: 'someone-else' }), T0 + 1),
+      ]);
+      expect(results.map((r) => (r.status === 'fulfilled' ? r.value.created : 'refused'))).toEqual([
+        true,
+        'refused',
+        true,
+        false,
+      ]);
+      expect(await store.getReferral('group-bad')).toBeUndefined();
+      expect(await rowCount(h, 'referrals')).toBe(2);
+      expect(await rowCount(h, 'outbox')).toBe(2);
+      expect(await rowCount(h, 'audit')).toBe(2);
+      // Committed: another connection (another hub process) sees them.
+      expect((await (await h.another()).getReferral('group-2'))?.patientId).toBe('peter');
+    });
+
+    it('writes an accept still queued for its commit when the store closes', async () => {
+      const accepting = store.acceptReferral(referral('closing-1'), T0);
+      const closing = store.close();
+      expect((await accepting).created).toBe(true);
+      await closing;
+      expect((await (await h.reopen()).getReferral('closing-1'))?.id).toBe('closing-1');
+    });
+
     it('returns undefined for an id it does not hold', async () => {
       expect(await store.getReferral('nope')).toBeUndefined();
     });
