@@ -169,7 +169,7 @@ describe('StaffTokenChecker', () => {
     },
   );
 
-  it.each([
+  it.each<[Record<string, string>, string]>([
     [{}, 'no Authorization header'],
     [{ authorization: 'Basic dXNlcjpwYXNz' }, 'a Basic header'],
     [{ authorization: 'Bearer' }, 'an empty Bearer'],
