@@ -27,6 +27,8 @@ import { describeError, FHIR_JSON, operationOutcome, type Problem } from './erro
 import { registerConfigRoutes } from './routes/config.js';
 import { agentOf, type RouteDeps } from './routes/deps.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerInboxRoutes } from './routes/inbox.js';
+import { registerInboxPages } from './routes/inboxPages.js';
 import { registerReferralRoutes } from './routes/referrals.js';
 import type { HubStore } from './store/types.js';
 
@@ -47,6 +49,8 @@ export interface BuildHubOptions {
   tokenCacheMs?: number;
   /** Called when the outbox gained an item (a referral accepted or cancelled): wakes the delivery worker. */
   onOutboxChange?: () => void;
+  /** Built browser code served at /inbox/ and /app/assets/ (default `<package root>/dist/web`). */
+  webRoot?: string;
 }
 
 /** The address patterns the hub serves and their methods (for 405 and Allow). */
@@ -56,6 +60,10 @@ const ROUTES: Array<{ pattern: RegExp; methods: string[] }> = [
   { pattern: /^\/referrals\/[^/]+\/?$/, methods: ['GET'] },
   { pattern: /^\/config\/[^/]+\/?$/, methods: ['GET'] },
   { pattern: /^\/health\/?$/, methods: ['GET'] },
+  { pattern: /^\/inbox\/api\/referrals\/[^/]+\/actions\/?$/, methods: ['POST'] },
+  { pattern: /^\/inbox\/api\/(referrals(\/[^/]+)?|sign-in)\/?$/, methods: ['GET'] },
+  { pattern: /^\/inbox(\/(?!api(\/|$)).*)?$/, methods: ['GET'] },
+  { pattern: /^\/app\/assets\/[^/]+$/, methods: ['GET'] },
 ];
 
 const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
@@ -166,6 +174,8 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
   registerReferralRoutes(app, deps);
   registerConfigRoutes(app, deps);
   registerHealthRoutes(app, deps);
+  registerInboxRoutes(app, deps, { oidc: settings.oidc });
+  registerInboxPages(app, options.webRoot === undefined ? {} : { webRoot: options.webRoot });
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = pathOf(request.url);
