@@ -94,6 +94,47 @@ describe('hubReferralsClient.list', () => {
     expect((await client.list('peter')).map((r) => r.id)).toEqual(['ref-2']);
   });
 
+  const outcomeGiven = {
+    returnToWorkGoal: 'different-role-same-employer',
+    adjustments: [{ code: 'amended-duties', text: 'No lifting for four weeks' }],
+    report: { title: 'Assessment', text: 'Seen twice.' },
+  };
+  it.each<[string, unknown, object]>([
+    ['an outcome it can read', outcomeGiven, { outcome: outcomeGiven }],
+    [
+      'an outcome with keys the app does not know (ignored)',
+      { ...outcomeGiven, documentReference: 'DocumentReference/1' },
+      { outcome: outcomeGiven },
+    ],
+    ['no outcome', undefined, {}],
+    ['a null outcome', null, {}],
+    [
+      'an unknown return-to-work goal',
+      { ...outcomeGiven, returnToWorkGoal: 'retire' },
+      { outcomeUnreadable: true },
+    ],
+    [
+      'an unknown adjustment code',
+      { ...outcomeGiven, adjustments: [{ code: 'gym-membership', text: 'x' }] },
+      { outcomeUnreadable: true },
+    ],
+    ['no report', { ...outcomeGiven, report: undefined }, { outcomeUnreadable: true }],
+    ['a string', 'back at work', { outcomeUnreadable: true }],
+  ])('reads %s and keeps the referral', async (_, given, expected) => {
+    listAnswer = () =>
+      HttpResponse.json({
+        referrals: [view({ status: 'completed', appointmentDate: '2026-12-01', outcome: given })],
+      });
+    const [referral] = await client.list('peter');
+    expect(referral?.id).toBe('ref-1');
+    expect(referral?.appointmentDate).toBe('2026-12-01');
+    expect({ outcome: referral?.outcome, outcomeUnreadable: referral?.outcomeUnreadable }).toEqual({
+      outcome: undefined,
+      outcomeUnreadable: undefined,
+      ...expected,
+    });
+  });
+
   it.each<[string, () => Response | Promise<Response>, RegExp]>([
     [
       'a refusal, with the hub’s words',

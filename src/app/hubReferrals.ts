@@ -1,12 +1,15 @@
 /**
  * The GP app's reads of the practice's referral hub: the patient's referrals as the hub sees them
- * (GET /referrals?patient=…, views built by src/server/views.ts), and a GP's request to cancel one
+ * (GET /referrals?patient=…, views built by src/server/views.ts, with the provider's outcome once it
+ * completes the referral), and a GP's request to cancel one
  * (POST /referrals/:id/cancel). Every call carries the launch's SMART token and the EHR's FHIR base.
  * Answers are checked with zod; anything that goes wrong becomes a HubReferralsError whose message is
  * plain English saying what happened and what to do next.
  */
 // zod/mini, as everywhere the browser bundles (classic zod does not tree-shake).
 import * as z from 'zod/mini';
+import { ADVICE_CODES } from '../domain/codes.js';
+import { RETURN_TO_WORK_GOALS, type ReferralOutcome } from '../domain/outcome.js';
 
 const TimelineEntrySchema = z.object({ at: z.string(), event: z.string(), text: z.string() });
 
@@ -25,11 +28,30 @@ const ReferralViewSchema = z.object({
   }),
   createdAt: z.optional(z.string()),
   updatedAt: z.optional(z.string()),
+  /** YYYY-MM-DD: the booked appointment (or the missed one). */
+  appointmentDate: z.optional(z.string()),
+  /** Checked on its own (OutcomeSchema): an outcome the app cannot read must not hide the referral. */
+  outcome: z.optional(z.unknown()),
   timeline: z._default(z.array(TimelineEntrySchema), []),
 });
 
+/**
+ * The provider's outcome as the hub gives it (src/domain/outcome.ts ReferralOutcome). Keys the app
+ * does not know are ignored; unknown codes make the outcome unreadable rather than shown as codes.
+ */
+const OutcomeSchema = z.object({
+  returnToWorkGoal: z.enum(RETURN_TO_WORK_GOALS),
+  adjustments: z.array(z.object({ code: z.enum(ADVICE_CODES), text: z.string() })),
+  report: z.object({ title: z.string(), text: z.string() }),
+});
+
 /** One referral as the hub shows it to the GP. */
-export type HubReferral = z.infer<typeof ReferralViewSchema>;
+export type HubReferral = Omit<z.infer<typeof ReferralViewSchema>, 'outcome'> & {
+  /** The provider's outcome, when it reported one the app can read. */
+  outcome?: ReferralOutcome;
+  /** True when the hub gave an outcome the app could not read (the panel says so). */
+  outcomeUnreadable?: boolean;
+};
 export type HubTimelineEntry = z.infer<typeof TimelineEntrySchema>;
 
 const ListSchema = z.object({ referrals: z.array(z.unknown()) });
@@ -75,7 +97,11 @@ function outcomeText(body: unknown): string | undefined {
 
 function parseView(value: unknown): HubReferral | undefined {
   const parsed = ReferralViewSchema.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
+  if (!parsed.success) return undefined;
+  const { outcome, ...view } = parsed.data;
+  if (outcome === undefined || outcome === null) return view;
+  const read = OutcomeSchema.safeParse(outcome);
+  return read.success ? { ...view, outcome: read.data } : { ...view, outcomeUnreadable: true };
 }
 
 /** Reads the hub's views of the patient's referrals, and cancels one. */

@@ -87,14 +87,16 @@ describe('PatientPanel with the referral hub', () => {
 
   function renderWithHub(hub: PanelHub, key = 'peter') {
     const context = sampleContext(key);
+    const onRefer = jest.fn();
     render(
       <PatientPanel
         record={context.record}
         directory={context.config.directory.providers}
-        onRefer={jest.fn()}
+        onRefer={onRefer}
         hub={hub}
       />,
     );
+    return { onRefer };
   }
   const hubItem = () => screen.getByRole('list', { name: 'Referrals through the referral hub' });
 
@@ -161,6 +163,148 @@ describe('PatientPanel with the referral hub', () => {
     expect(screen.queryAllByRole('button', { name: /^Request cancellation/ })).toHaveLength(
       cancellable ? 1 : 0,
     );
+  });
+
+  it.each<[string, Partial<HubReferral>, string, string]>([
+    [
+      'contacted',
+      { status: 'in-progress', businessStatus: 'contacted' },
+      'In progress',
+      'In progress Pennine Work and Wellbeing, 21 Nov, 10:00: Patient contacted',
+    ],
+    [
+      'booked with a date',
+      { status: 'in-progress', businessStatus: 'scheduled', appointmentDate: '2026-12-01' },
+      'In progress',
+      'In progress Pennine Work and Wellbeing, 21 Nov, 10:00: Appointment booked for 1 December 2026',
+    ],
+    [
+      'booked without a date',
+      { status: 'in-progress', businessStatus: 'scheduled' },
+      'In progress',
+      'In progress Pennine Work and Wellbeing, 21 Nov, 10:00: Appointment booked',
+    ],
+    [
+      'did not attend the booked appointment',
+      { status: 'in-progress', businessStatus: 'did-not-attend', appointmentDate: '2026-12-01' },
+      'Did not attend',
+      'Did not attend Pennine Work and Wellbeing, 21 Nov, 10:00The patient did not attend the appointment on 1 December 2026. Phone Pennine Work and Wellbeing on 0113 496 0000 to find out what happens next.',
+    ],
+    [
+      'did not attend, no date, no phone',
+      {
+        status: 'in-progress',
+        businessStatus: 'did-not-attend',
+        provider: { id: 'case-managed-support', name: 'Pennine Work and Wellbeing' },
+      },
+      'Did not attend',
+      'Did not attend Pennine Work and Wellbeing, 21 Nov, 10:00The patient did not attend the appointment. Phone Pennine Work and Wellbeing to find out what happens next.',
+    ],
+  ])('status line in words: %s', async (_, over, tag, line) => {
+    renderWithHub({ list: async () => [view({ timeline: [], ...over })], cancel: jest.fn() });
+    expect((await screen.findByText(tag)).className).toMatch(
+      tag === 'Did not attend' ? /nhsuk-tag--orange/ : /nhsuk-tag--aqua-green/,
+    );
+    const item = within(hubItem()).getAllByRole('listitem')[0] as HTMLElement;
+    expect(item.textContent).toBe(
+      `${line}Request cancellation of the referral to Pennine Work and Wellbeing`,
+    );
+  });
+
+  it('declined: the reason, the provider’s phone, and Refer to another provider', async () => {
+    const { onRefer } = renderWithHub({
+      list: async () => [
+        view({
+          status: 'rejected',
+          statusReason: 'The patient lives or works outside the service’s area: We cover Leeds only.',
+        }),
+      ],
+      cancel: jest.fn(),
+    });
+    await screen.findByText('Declined by provider');
+    expect(hubItem().textContent).toContain(
+      'Reason: The patient lives or works outside the service’s area: We cover Leeds only.' +
+        'Phone Pennine Work and Wellbeing on 0113 496 0000 to talk about it, or refer the patient to another provider.',
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Refer to another provider' }));
+    expect(onRefer).toHaveBeenCalledTimes(1);
+  });
+
+  const outcome = (report = 'Seen twice. Back at work part-time from Monday.') => ({
+    returnToWorkGoal: 'same-role' as const,
+    adjustments: [
+      { code: 'phased-return' as const, text: 'Half days for two weeks, then full days' },
+      { code: 'workplace-adaptations' as const, text: 'A sit-stand desk' },
+    ],
+    report: { title: 'Work and health assessment', text: report },
+  });
+
+  it('completed: the goal, the adjustments for the next fit note, and the report', async () => {
+    renderWithHub({
+      list: async () => [view({ status: 'completed', outcome: outcome() })],
+      cancel: jest.fn(),
+    });
+    expect(
+      await screen.findByRole('heading', { name: 'Outcome from Pennine Work and Wellbeing' }),
+    ).toBeTruthy();
+    const block = hubItem().querySelector('.fp-outcome') as HTMLElement;
+    expect(within(block).getByText('Return to the same role')).toBeTruthy();
+    expect(
+      within(block).getByText('You can use these on the next fit note (“may be fit for work”):'),
+    ).toBeTruthy();
+    expect(
+      within(block)
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual([
+      'Phased return to work: Half days for two weeks, then full days',
+      'Workplace adaptations: A sit-stand desk',
+    ]);
+    expect(within(block).getByRole('heading', { name: 'Report: Work and health assessment' })).toBeTruthy();
+    expect(within(block).getByText('Seen twice. Back at work part-time from Monday.')).toBeTruthy();
+    expect(within(block).queryByRole('button')).toBeNull();
+    expect(screen.queryByRole('button', { name: /^Request cancellation/ })).toBeNull();
+  });
+
+  it('completed without adjustments says so', async () => {
+    renderWithHub({
+      list: async () => [view({ status: 'completed', outcome: { ...outcome(), adjustments: [] } })],
+      cancel: jest.fn(),
+    });
+    expect(
+      await screen.findByText('The provider did not recommend any adjustments for the fit note.'),
+    ).toBeTruthy();
+    expect(screen.queryByText(/You can use these on the next fit note/)).toBeNull();
+  });
+
+  it('collapses a long report behind Show the whole report', async () => {
+    const long = `${'The patient was seen for an assessment of their work and health needs. '.repeat(8)}The end.`;
+    renderWithHub({
+      list: async () => [view({ status: 'completed', outcome: outcome(long) })],
+      cancel: jest.fn(),
+    });
+    const show = await screen.findByRole('button', { name: 'Show the whole report' });
+    const report = document.getElementById(show.getAttribute('aria-controls') as string) as HTMLElement;
+    expect(show.getAttribute('aria-expanded')).toBe('false');
+    expect(report.textContent?.endsWith('…')).toBe(true);
+    expect(report.textContent?.length).toBeLessThanOrEqual(281);
+    expect(report.textContent).not.toContain('The end.');
+    fireEvent.click(show);
+    expect(show.getAttribute('aria-expanded')).toBe('true');
+    expect(show.textContent).toBe('Show less of the report');
+    expect(report.textContent).toBe(long.trim());
+  });
+
+  it('says when it cannot read the provider’s outcome, and still shows the referral', async () => {
+    renderWithHub({
+      list: async () => [view({ status: 'completed', outcomeUnreadable: true })],
+      cancel: jest.fn(),
+    });
+    await screen.findByText('Completed');
+    expect(hubItem().textContent).toContain(
+      'The app could not read the outcome Pennine Work and Wellbeing reported. Phone Pennine Work and Wellbeing on 0113 496 0000 to ask for it.',
+    );
+    expect(hubItem().querySelector('.fp-outcome')).toBeNull();
   });
 
   it('shows the hub’s referral in place of the record’s copy, and record-only referrals as before', async () => {

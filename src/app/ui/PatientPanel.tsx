@@ -4,17 +4,21 @@
  * always there (GPs can refer whatever the rules say).
  *
  * With a referral hub (`hub`), the panel asks it for the referrals' progress once shown (without
- * holding anything up): each of the hub's referrals shows its status, its timeline, and, until it is
- * completed, cancelled or declined, *Request cancellation*. Referrals in the record the hub does not
+ * holding anything up): each of the hub's referrals shows a status line (the provider's latest step in
+ * words), its timeline, and, until it is completed, cancelled or declined, *Request cancellation*.
+ * Completed: the provider's outcome (ReferralOutcome.tsx). Declined: the reason, the provider's phone
+ * and *Refer to another provider*. Did not attend: said plainly. Referrals in the record the hub does not
  * know still show as the record has them; if the hub cannot be asked, one line says so.
  */
 import { type RefObject, useEffect, useId, useRef, useState } from 'react';
 import type { Provider } from '../../domain/directory.js';
 import type { Episode } from '../../domain/episodes.js';
 import { conditionName } from '../../domain/evaluate.js';
+import { BUSINESS_STATUS_WORDS, type BusinessStatus } from '../../domain/outcome.js';
 import type { PatientRecord } from '../../fhir/record.js';
 import { canCancel, type HubReferral, HubReferralsError } from '../hubReferrals.js';
 import { formatDate, referralStatusLabel, summariseReferrals, type TagColour } from './format.js';
+import { ReferralOutcomeView } from './ReferralOutcome.js';
 
 /** The practice's referral hub, for this patient. */
 export interface PanelHub {
@@ -52,7 +56,28 @@ function hubStatusLabel(referral: HubReferral): { text: string; colour: TagColou
   if (referral.deliveryState === 'failed' && referral.status === 'requested') {
     return { text: 'Not delivered', colour: 'red' };
   }
+  if (referral.status === 'in-progress' && referral.businessStatus === 'did-not-attend') {
+    return { text: 'Did not attend', colour: 'orange' };
+  }
   return referralStatusLabel(referral.status);
+}
+
+/** The provider's latest step for the status line ("Appointment booked for 1 December 2026"). */
+function businessLine(referral: HubReferral): string | undefined {
+  const code = referral.businessStatus;
+  if (code === undefined || code === 'did-not-attend') return undefined; // the tag says it
+  if (referral.status !== 'accepted' && referral.status !== 'in-progress') return undefined;
+  const words = BUSINESS_STATUS_WORDS[code as BusinessStatus] ?? code;
+  return code === 'scheduled' && referral.appointmentDate
+    ? `${words} for ${formatDate(referral.appointmentDate)}`
+    : words;
+}
+
+/** "Phone Pennine on 0113 496 0000" or, without a number, "Phone Pennine". */
+function phone(referral: HubReferral, providerName: string): string {
+  return referral.provider.phone
+    ? `Phone ${providerName} on ${referral.provider.phone}`
+    : `Phone ${providerName}`;
 }
 
 const timeFormat = new Intl.DateTimeFormat('en-GB', {
@@ -117,11 +142,13 @@ function HubReferralItem({
   providerName,
   hub,
   onChanged,
+  onRefer,
 }: {
   referral: HubReferral;
   providerName: string;
   hub: PanelHub;
   onChanged(view: HubReferral): void;
+  onRefer(): void;
 }) {
   const id = useId();
   const [step, setStep] = useState<CancelStep>({ kind: 'idle' });
@@ -133,6 +160,7 @@ function HubReferralItem({
   const status = hubStatusLabel(referral);
   const created = referral.createdAt ? formatTime(referral.createdAt) : undefined;
   const confirming = step.kind !== 'idle';
+  const business = businessLine(referral);
 
   useEffect(() => {
     if (step.kind === 'confirm') reasonRef.current?.focus();
@@ -164,11 +192,39 @@ function HubReferralItem({
     <li className="fp-hub-referral" data-referral={referral.id}>
       <strong className={`nhsuk-tag nhsuk-tag--${status.colour} fp-tag`}>{status.text}</strong> {providerName}
       {created ? `, ${created}` : ''}
-      {referral.businessStatus && referral.status !== 'cancelled' && referral.status !== 'rejected' && (
-        <span>: {referral.businessStatus}</span>
+      {business && <span>: {business}</span>}
+      {referral.status === 'rejected' && (
+        <>
+          {referral.statusReason && (
+            <p className="nhsuk-body-s fp-referral-note">Reason: {referral.statusReason}</p>
+          )}
+          <p className="nhsuk-body-s fp-referral-note">
+            {phone(referral, providerName)} to talk about it, or refer the patient to another provider.
+          </p>
+          <button
+            type="button"
+            className="nhsuk-button nhsuk-button--secondary nhsuk-button--small"
+            onClick={onRefer}
+          >
+            Refer to another provider
+          </button>
+        </>
       )}
-      {referral.status === 'rejected' && referral.statusReason && (
-        <p className="nhsuk-body-s fp-referral-note">Reason: {referral.statusReason}</p>
+      {status.text === 'Did not attend' && (
+        <p className="nhsuk-body-s fp-referral-note">
+          The patient did not attend the appointment
+          {referral.appointmentDate ? ` on ${formatDate(referral.appointmentDate)}` : ''}.{' '}
+          {phone(referral, providerName)} to find out what happens next.
+        </p>
+      )}
+      {referral.status === 'completed' && referral.outcome && (
+        <ReferralOutcomeView outcome={referral.outcome} providerName={providerName} />
+      )}
+      {referral.status === 'completed' && referral.outcomeUnreadable && (
+        <p className="nhsuk-body-s fp-referral-note">
+          The app could not read the outcome {providerName} reported. {phone(referral, providerName)} to ask
+          for it.
+        </p>
       )}
       {referral.status === 'cancelled' && referral.statusReason && (
         <p className="nhsuk-body-s fp-referral-note">Reason for cancelling: {referral.statusReason}</p>
@@ -356,6 +412,7 @@ export function PatientPanel({
               providerName={r.provider.name ?? providerName(r.provider.id)}
               hub={hub}
               onChanged={replace}
+              onRefer={onRefer}
             />
           ))}
         </ul>
