@@ -18,6 +18,11 @@
  * checks (routes/referralBundle.ts) still refuse every Bundle the hub could not deliver or show.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  BackendServices,
+  type ProviderClient,
+  registerBackendServicesRoutes,
+} from './auth/backendServices.js';
 import { TokenChecker } from './auth/smartToken.js';
 import { StaffTokenChecker } from './auth/staff.js';
 import { PracticeConfigs } from './config/practices.js';
@@ -29,6 +34,7 @@ import { agentOf, type RouteDeps } from './routes/deps.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerInboxRoutes } from './routes/inbox.js';
 import { registerInboxPages } from './routes/inboxPages.js';
+import { registerProviderFhirRoutes } from './routes/providerFhir.js';
 import { registerReferralRoutes } from './routes/referrals.js';
 import type { HubStore } from './store/types.js';
 
@@ -49,6 +55,8 @@ export interface BuildHubOptions {
   tokenCacheMs?: number;
   /** Called when the outbox gained an item (a referral accepted or cancelled): wakes the delivery worker. */
   onOutboxChange?: () => void;
+  /** Providers' systems registered for SMART Backend Services (main.ts loads HUB_PROVIDER_CLIENTS into this). */
+  providerClients?: readonly ProviderClient[];
   /** Built browser code served at /inbox/ and /app/assets/ (default `<package root>/dist/web`). */
   webRoot?: string;
 }
@@ -60,6 +68,13 @@ const ROUTES: Array<{ pattern: RegExp; methods: string[] }> = [
   { pattern: /^\/referrals\/[^/]+\/?$/, methods: ['GET'] },
   { pattern: /^\/config\/[^/]+\/?$/, methods: ['GET'] },
   { pattern: /^\/health\/?$/, methods: ['GET'] },
+  { pattern: /^\/auth\/token\/?$/, methods: ['POST'] },
+  {
+    pattern: /^\/fhir\/(metadata|\.well-known\/smart-configuration|ServiceRequest\/[^/]+)\/?$/,
+    methods: ['GET'],
+  },
+  { pattern: /^\/fhir\/Task\/?$/, methods: ['GET'] },
+  { pattern: /^\/fhir\/Task\/[^/]+\/?$/, methods: ['GET', 'PUT'] },
   { pattern: /^\/inbox\/api\/referrals\/[^/]+\/actions\/?$/, methods: ['POST'] },
   { pattern: /^\/inbox\/api\/(referrals(\/[^/]+)?|sign-in)\/?$/, methods: ['GET'] },
   { pattern: /^\/inbox(\/(?!api(\/|$)).*)?$/, methods: ['GET'] },
@@ -174,6 +189,13 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
   registerReferralRoutes(app, deps);
   registerConfigRoutes(app, deps);
   registerHealthRoutes(app, deps);
+  // Providers' own systems: SMART Backend Services tokens and the FHIR Task API.
+  const backendServices = new BackendServices({
+    clients: options.providerClients ?? [],
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  registerBackendServicesRoutes(app, deps, backendServices, onError);
+  registerProviderFhirRoutes(app, deps, backendServices);
   registerInboxRoutes(app, deps, { oidc: settings.oidc });
   registerInboxPages(app, options.webRoot === undefined ? {} : { webRoot: options.webRoot });
 

@@ -5,6 +5,7 @@
 import { stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { buildHub } from './app.js';
+import { loadProviderClients, type ProviderClient } from './auth/backendServices.js';
 import { examplesConfigSource, fileConfigSource } from './config/files.js';
 import type { ConfigSource } from './config/source.js';
 import { type DeliveryWorker, type DeliveryWorkerOptions, startDeliveryWorker } from './delivery/worker.js';
@@ -23,6 +24,8 @@ export interface StartHubOptions {
   store?: Pick<StoreOptions, 'poolSize' | 'schema'>;
   fetch?: typeof fetch;
   now?: () => number;
+  /** Providers' systems to register besides those in HUB_PROVIDER_CLIENTS (the sandbox's own). */
+  providerClients?: readonly ProviderClient[];
 }
 
 export interface RunningHub {
@@ -47,6 +50,13 @@ async function configSourceFor(settings: HubSettings): Promise<ConfigSource> {
 
 export async function startHub(settings: HubSettings, options: StartHubOptions = {}): Promise<RunningHub> {
   const configSource = options.configSource ?? (await configSourceFor(settings));
+  // A broken registrations file stops the hub here, naming the file and the entry.
+  const providerClients = [
+    ...(settings.providerClientsFile === undefined
+      ? []
+      : await loadProviderClients(settings.providerClientsFile)),
+    ...(options.providerClients ?? []),
+  ];
   const store = await openStore({
     databaseUrl: settings.databaseUrl,
     sqlitePath: settings.sqlitePath,
@@ -60,6 +70,7 @@ export async function startHub(settings: HubSettings, options: StartHubOptions =
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.now ? { now: options.now } : {}),
     onOutboxChange: () => worker?.kick(),
+    providerClients,
   });
   try {
     await app.listen({ port: settings.port, host: settings.host });
