@@ -29,6 +29,7 @@ import { PracticeConfigs } from './config/practices.js';
 import { ConfigBrokenError, type ConfigSource } from './config/source.js';
 import type { HubSettings } from './env.js';
 import { describeError, FHIR_JSON, operationOutcome, type Problem } from './errors.js';
+import { registerAuditRoutes } from './routes/audit.js';
 import { registerConfigRoutes } from './routes/config.js';
 import { agentOf, type RouteDeps } from './routes/deps.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -75,6 +76,7 @@ const ROUTES: Array<{ pattern: RegExp; methods: string[] }> = [
   },
   { pattern: /^\/fhir\/Task\/?$/, methods: ['GET'] },
   { pattern: /^\/fhir\/Task\/[^/]+\/?$/, methods: ['GET', 'PUT'] },
+  { pattern: /^\/audit\/?$/, methods: ['GET'] },
   { pattern: /^\/inbox\/api\/referrals\/[^/]+\/actions\/?$/, methods: ['POST'] },
   { pattern: /^\/inbox\/api\/(referrals(\/[^/]+)?|sign-in)\/?$/, methods: ['GET'] },
   { pattern: /^\/inbox(\/(?!api(\/|$)).*)?$/, methods: ['GET'] },
@@ -196,6 +198,7 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
   });
   registerBackendServicesRoutes(app, deps, backendServices, onError);
   registerProviderFhirRoutes(app, deps, backendServices);
+  registerAuditRoutes(app, deps);
   registerInboxRoutes(app, deps, { oidc: settings.oidc });
   registerInboxPages(app, options.webRoot === undefined ? {} : { webRoot: options.webRoot });
 
