@@ -14,6 +14,8 @@ import { withoutWebFonts } from './src/app/styles/withoutWebFonts.js';
 // /app/ and dist/web/launch at /launch/ (src/sandbox/ehr.ts).
 const PAGE_OUTPUT: Record<string, string> = {
   'src/app/index.html': 'app/index.html',
+  // The provider inbox, served by the referral hub at /inbox/ (its chunks from /app/assets/).
+  'src/provider/index.html': 'inbox/index.html',
 };
 
 function pageOutputPaths(): Plugin {
@@ -60,6 +62,7 @@ export default defineConfig({
       input: {
         launch: resolve(import.meta.dirname, 'launch/index.html'),
         app: resolve(import.meta.dirname, 'src/app/index.html'),
+        inbox: resolve(import.meta.dirname, 'src/provider/index.html'),
       },
     },
   },
