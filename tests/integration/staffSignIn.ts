@@ -97,6 +97,10 @@ export async function staffAuthorize(
   if (response.status !== 303 && response.status !== 302) {
     throw new Error(`The authorization request answered ${response.status}: ${await response.text()}`);
   }
+  // An authorization request the provider refuses goes straight back to the client.
+  if (location?.startsWith(redirectUri)) {
+    return { redirect: new URL(location), verifier, redirectUri, clientId, issuer };
+  }
   const interaction = new URL(location as string, origin);
   response = await fetch(interaction, {
     method: 'POST',
