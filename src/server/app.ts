@@ -38,6 +38,7 @@ import { registerInboxPages } from './routes/inboxPages.js';
 import { registerProviderFhirRoutes } from './routes/providerFhir.js';
 import { registerReferralRoutes } from './routes/referrals.js';
 import type { HubStore } from './store/types.js';
+import type { ProfileValidator } from './validation.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -60,6 +61,8 @@ export interface BuildHubOptions {
   providerClients?: readonly ProviderClient[];
   /** Built browser code served at /inbox/ and /app/assets/ (default `<package root>/dist/web`). */
   webRoot?: string;
+  /** Checks profiles when settings.validateProfiles (validation.ts; default: on the main thread). */
+  validator?: ProfileValidator;
 }
 
 /** The address patterns the hub serves and their methods (for 405 and Allow). */
@@ -188,7 +191,7 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
       .send();
   });
 
-  registerReferralRoutes(app, deps);
+  registerReferralRoutes(app, deps, options.validator === undefined ? {} : { validator: options.validator });
   registerConfigRoutes(app, deps);
   registerHealthRoutes(app, deps);
   // Providers' own systems: SMART Backend Services tokens and the FHIR Task API.

@@ -15,6 +15,7 @@
  * | HUB_INTROSPECTION_CLIENT_ID  | (unset: introspection without client auth)         | HTTP Basic user for introspection |
  * | HUB_INTROSPECTION_CLIENT_SECRET | (must be set with the client id)                | HTTP Basic password for introspection |
  * | HUB_VALIDATE_PROFILES        | true                                               | check each referral against the profiles |
+ * | HUB_VALIDATION_THREADS       | (unset: os.availableParallelism())                 | threads checking profiles (0 = main thread) |
  * | HUB_PUBLIC_URL               | (unset: http://HUB_HOST:HUB_PORT)                  | the hub's address as callers see it (token audience) |
  * | HUB_OIDC_ISSUER              | (unset: no staff sign-in; the sandbox sets its own) | OpenID provider for inbox and IT-lead sign-in |
  * | HUB_OIDC_AUDIENCE            | urn:fitnote-prompt:hub                             | audience staff access tokens must carry |
@@ -37,6 +38,8 @@ export interface HubSettings {
   introspectionClient?: { id: string; secret: string };
   /** Validate the ServiceRequest, Task and Consent against the project's profiles (slow: see app.ts). */
   validateProfiles: boolean;
+  /** Threads that check profiles off the event loop (validation.ts); undefined: one per core; 0: none. */
+  validationThreads?: number;
   /** The hub's address as its callers see it, without a trailing slash (undefined: where it listens). */
   publicUrl?: string;
   /** Staff sign-in (provider inbox, IT-lead routes) by OpenID Connect; undefined: not set up. */
@@ -64,6 +67,7 @@ export const HUB_ENV = [
   'HUB_INTROSPECTION_CLIENT_ID',
   'HUB_INTROSPECTION_CLIENT_SECRET',
   'HUB_VALIDATE_PROFILES',
+  'HUB_VALIDATION_THREADS',
   'HUB_PUBLIC_URL',
   'HUB_OIDC_ISSUER',
   'HUB_OIDC_AUDIENCE',
@@ -174,6 +178,15 @@ export function hubSettings(env: Record<string, string | undefined>): HubSetting
     validateProfiles: ['true', '1', 'yes'].includes(validateText),
   };
   if (databaseUrl !== undefined) settings.databaseUrl = databaseUrl;
+  const threadsText = value(env, 'HUB_VALIDATION_THREADS');
+  if (threadsText !== undefined) {
+    if (!/^[0-9]{1,2}$/.test(threadsText) || Number(threadsText) > 64) {
+      throw new Error(
+        `HUB_VALIDATION_THREADS is "${threadsText}", but it must be a whole number from 0 to 64 (0 checks profiles on the main thread), or unset for one per core.`,
+      );
+    }
+    settings.validationThreads = Number(threadsText);
+  }
   const configDir = value(env, 'HUB_CONFIG_DIR');
   if (configDir !== undefined) settings.configDir = configDir;
   if (clientId !== undefined && clientSecret !== undefined) {

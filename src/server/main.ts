@@ -12,6 +12,7 @@ import { type DeliveryWorker, type DeliveryWorkerOptions, startDeliveryWorker } 
 import type { HubSettings } from './env.js';
 import { openStore, type StoreOptions } from './store/index.js';
 import type { HubStore } from './store/types.js';
+import { profileValidator } from './validation.js';
 
 export interface StartHubOptions {
   /** Default: HUB_CONFIG_DIR's files, or the shipped examples as practice A99999. */
@@ -63,6 +64,8 @@ export async function startHub(settings: HubSettings, options: StartHubOptions =
     ...options.store,
   });
   let worker: DeliveryWorker | undefined;
+  // Profile validation in worker threads, off the event loop (validation.ts; HUB_VALIDATION_THREADS).
+  const validator = profileValidator(settings);
   const app = buildHub({
     store,
     settings,
@@ -71,11 +74,13 @@ export async function startHub(settings: HubSettings, options: StartHubOptions =
     ...(options.now ? { now: options.now } : {}),
     onOutboxChange: () => worker?.kick(),
     providerClients,
+    ...(validator ? { validator } : {}),
   });
   try {
     await app.listen({ port: settings.port, host: settings.host });
   } catch (error) {
     await app.close().catch(() => {});
+    await validator?.close().catch(() => {});
     await store.close().catch(() => {});
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
@@ -122,6 +127,7 @@ export async function startHub(settings: HubSettings, options: StartHubOptions =
       closing ??= (async () => {
         await worker?.stop();
         await app.close();
+        await validator?.close();
         await store.close();
       })();
       return closing;

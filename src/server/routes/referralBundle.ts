@@ -326,8 +326,11 @@ export function readReferralBundle(body: unknown): ReferralParts {
   };
 }
 
+/** The resources profile validation checks (what the validation pool sends to its threads). */
+export type ProfileParts = Pick<ReferralParts, 'serviceRequest' | 'task' | 'consent'>;
+
 /** Every way the ServiceRequest, Task and Consent break their profiles, as problems naming the field. */
-export function profileProblems(parts: ReferralParts): Problem[] {
+export function profileProblems(parts: ProfileParts): Problem[] {
   const checks: Array<[{ resource: Resource; index: number }, string]> = [
     [parts.serviceRequest, PROFILE.workHealthReferral],
     [parts.task, PROFILE.referralTask],

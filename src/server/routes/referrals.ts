@@ -12,9 +12,10 @@ import type { Provider } from '../../domain/directory.js';
 import { requirePatient, requireScope, type TokenContext } from '../auth/smartToken.js';
 import { HubError } from '../errors.js';
 import { StoreConflictError, type StoredReferral } from '../store/types.js';
+import { inlineValidator, type ProfileValidator } from '../validation.js';
 import { type ReferralView, referralView } from '../views.js';
 import { agentOf, authenticate, type RouteDeps } from './deps.js';
-import { profileProblems, readReferralBundle } from './referralBundle.js';
+import { readReferralBundle } from './referralBundle.js';
 
 /** Why a provider cannot take a referral today, or undefined when it can. */
 export function providerClosedReason(provider: Provider, now: number): string | undefined {
@@ -49,8 +50,13 @@ function notFound(id: string): HubError {
   });
 }
 
-export function registerReferralRoutes(app: FastifyInstance, deps: RouteDeps): void {
+export function registerReferralRoutes(
+  app: FastifyInstance,
+  deps: RouteDeps,
+  options: { validator?: ProfileValidator } = {},
+): void {
   const { store, configs, now } = deps;
+  const validator = options.validator ?? inlineValidator();
 
   async function viewOf(referral: StoredReferral, provider?: Provider): Promise<ReferralView> {
     let p = provider;
@@ -79,7 +85,7 @@ export function registerReferralRoutes(app: FastifyInstance, deps: RouteDeps): v
     const parts = readReferralBundle(request.body);
     requirePatient(token, parts.patientId);
     if (deps.validateProfiles) {
-      const problems = profileProblems(parts);
+      const problems = await validator.problems(parts);
       if (problems.length > 0) throw new HubError(422, problems);
     }
     const directory = await configs.directory(parts.practiceOds);
