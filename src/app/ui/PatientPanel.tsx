@@ -73,11 +73,15 @@ function businessLine(referral: HubReferral): string | undefined {
     : words;
 }
 
-/** "Phone Pennine on 0113 496 0000" or, without a number, "Phone Pennine". */
-function phone(referral: HubReferral, providerName: string): string {
-  return referral.provider.phone
-    ? `Phone ${providerName} on ${referral.provider.phone}`
-    : `Phone ${providerName}`;
+/** "Phone Pennine on 0113 496 0000" (the number kept on one line) or, without a number, "Phone Pennine". */
+function phone(referral: HubReferral, providerName: string) {
+  return referral.provider.phone ? (
+    <>
+      Phone {providerName} on <span className="fp-nowrap">{referral.provider.phone}</span>
+    </>
+  ) : (
+    <>Phone {providerName}</>
+  );
 }
 
 const timeFormat = new Intl.DateTimeFormat('en-GB', {
