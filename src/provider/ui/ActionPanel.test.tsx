@@ -102,7 +102,7 @@ describe('ActionPanel', () => {
   it('shows the hub’s problems when it refuses', async () => {
     setUp(
       ['accept'],
-      jest.fn(async () => {
+      jest.fn(async (_: ProviderAction): Promise<void> => {
         throw new ApiProblem(409, ['This referral is cancelled, so it cannot be accepted.']);
       }),
     );
