@@ -123,11 +123,11 @@ export function staffClaims(account: StaffAccount): Record<string, string> {
   };
 }
 
-/** Both loopback spellings of a loopback URL (a browser may use either), else the URL alone. */
+/** Both loopback spellings of a loopback URL (a browser may use either; the given one first), else the URL alone. */
 function loopbackAliases(url: string): string[] {
   const u = new URL(url);
   if (u.hostname !== 'localhost' && u.hostname !== '127.0.0.1') return [url];
-  return ['localhost', '127.0.0.1'].map((h) => {
+  return [u.hostname, u.hostname === 'localhost' ? '127.0.0.1' : 'localhost'].map((h) => {
     const alias = new URL(url);
     alias.hostname = h;
     return alias.href.replace(/\/$/, url.endsWith('/') ? '/' : '');
