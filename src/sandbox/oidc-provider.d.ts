@@ -51,5 +51,24 @@ declare module 'oidc-provider' {
     [name: string]: new (description?: string) => ProviderError;
   };
 
+  export class Check {
+    constructor(
+      reason: string,
+      description: string,
+      check: (ctx: { oidc: { result?: Record<string, unknown> } }) => boolean,
+    );
+    static REQUEST_PROMPT: true;
+    static NO_NEED_TO_PROMPT: false;
+  }
+
+  export interface PromptPolicy extends Array<{ name: string; checks: Check[] }> {
+    get(name: string): { name: string; checks: Check[] } | undefined;
+  }
+
+  export const interactionPolicy: {
+    Check: typeof Check;
+    base(): PromptPolicy;
+  };
+
   export default Provider;
 }

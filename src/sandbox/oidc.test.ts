@@ -100,6 +100,39 @@ describe('the sandbox OpenID provider', () => {
     },
   );
 
+  it.each([
+    ['a wrong PKCE verifier', (v: string) => `${v.slice(0, -2)}xx`],
+    ['no PKCE verifier', () => undefined],
+  ])(
+    'refuses the code with %s (invalid_grant), and a code used once cannot be used again',
+    async (_name, verifierFor) => {
+      const { redirect, verifier, redirectUri, clientId } = await staffAuthorize(
+        { oidc },
+        'coordinator-oh-one',
+      );
+      const exchange = (codeVerifier: string | undefined) =>
+        fetch(`${origin}/oidc/token`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: redirect.searchParams.get('code') as string,
+            redirect_uri: redirectUri,
+            client_id: clientId,
+            ...(codeVerifier === undefined ? {} : { code_verifier: codeVerifier }),
+          }).toString(),
+        });
+      const refused = await exchange(verifierFor(verifier));
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: string }).error).toMatch(/invalid_grant|invalid_request/);
+      // A code that met a wrong verifier is spent (or at least never gives two token sets).
+      const first = await exchange(verifier);
+      const second = await exchange(verifier);
+      expect([first.status, second.status].filter((s) => s === 200).length).toBeLessThanOrEqual(1);
+      expect(second.status).toBe(400);
+    },
+  );
+
   it('cancel on the sign-in page returns access_denied to the client', async () => {
     const { redirect } = await staffAuthorize({ oidc }, 'coordinator-oh-one', { cancel: true });
     expect(redirect.searchParams.get('error')).toBe('access_denied');

@@ -12,7 +12,8 @@
  *   ID token and userinfo carry them too under the scope `fitnote`.
  * - Accounts: one provider-staff account per provider in the sample practice's directory, and one IT
  *   lead for the sample practice (`sandboxStaffAccounts`).
- * - The sign-in page lists the accounts as "Sign in as …" buttons and a Cancel (access_denied); consent
+ * - The sign-in page lists the accounts as "Sign in as …" buttons and a Cancel (access_denied); it is
+ *   shown on every sign-in (so a shared screen never signs the next person in as the last); consent
  *   is skipped for these first-party clients.
  * - Signing keys and cookie keys are made at start and live in memory only.
  * Tests sign in over HTTP with tests/integration/staffSignIn.ts (`staffToken`).
@@ -20,7 +21,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
-import { errors, type InteractionDetails, Provider } from 'oidc-provider';
+import { errors, type InteractionDetails, interactionPolicy, Provider } from 'oidc-provider';
 import { STAFF_CLAIMS, type StaffRole } from '../server/auth/staff.js';
 import { DEFAULT_OIDC_AUDIENCE } from '../server/env.js';
 import type { SandboxHandler } from './fhirServer.js';
@@ -284,6 +285,25 @@ function memoryAdapterFactory(): (model: string) => object {
   };
 }
 
+/**
+ * The sign-in policy: the usual prompts, and the account list every time, even with a session, so
+ * that after signing out of the inbox (which only forgets its token) the next person chooses who
+ * they are rather than being signed in silently as the last one.
+ */
+function signInPolicy() {
+  const policy = interactionPolicy.base();
+  policy
+    .get('login')
+    ?.checks.push(
+      new interactionPolicy.Check(
+        'choose_account',
+        'Choose the staff account to sign in as',
+        (ctx) => ctx.oidc.result?.login === undefined,
+      ),
+    );
+  return policy;
+}
+
 /** Creates the OpenID provider (signing key made now) and its handler for the sandbox's chain. */
 export async function createSandboxOidc(options: SandboxOidcOptions): Promise<SandboxOidc> {
   const issuer = `${options.origin}${OIDC_MOUNT}`;
@@ -372,6 +392,7 @@ export async function createSandboxOidc(options: SandboxOidcOptions): Promise<Sa
     },
     clientBasedCORS: (_ctx: unknown, origin: string) => hubOrigins.has(origin),
     interactions: {
+      policy: signInPolicy(),
       url: (_ctx: unknown, interaction: { uid: string }) => `${OIDC_MOUNT}/interaction/${interaction.uid}`,
     },
     renderError: (

@@ -77,7 +77,7 @@ describe('staff sign-in page', () => {
     await page.close();
   });
 
-  it('choosing an account returns a code to the inbox', async () => {
+  it('choosing an account returns a code to the inbox; the next sign-in asks again', async () => {
     const { page, landed } = await openSignIn(1024, 'provider-inbox');
     await page
       .getByRole('button', {
@@ -88,6 +88,9 @@ describe('staff sign-in page', () => {
     expect(url.pathname).toBe('/inbox/');
     expect(url.searchParams.get('code')).toMatch(/./);
     expect(url.searchParams.get('state')).toBe('st');
+    // Signing in again (after the inbox's sign-out) shows the accounts again, not a silent sign-in.
+    await page.goto(authorizeUrl('provider-inbox').url);
+    await page.getByRole('heading', { name: 'Sign in to the referral hub' }).waitFor();
     await page.close();
   });
 
