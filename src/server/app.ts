@@ -255,15 +255,20 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
 
   async function auditRefusal(request: FastifyRequest, status: number, problems: Problem[]): Promise<void> {
     const params = (request.params ?? {}) as { id?: unknown };
+    const referralId =
+      typeof params.id === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(params.id) ? params.id : undefined;
     try {
+      // The practice concerned (an IT lead's own, or the referral's), so its IT lead sees the refusal at /audit.
+      const practiceOds =
+        request.hubStaff?.practiceOds ??
+        (referralId === undefined ? undefined : (await store.getReferral(referralId))?.practiceOds);
       await store.appendAudit({
         action: 'access-refused',
         outcome: '4',
         agent: agentOf(request.hubToken, request.hubStaff),
         at: now(),
-        ...(typeof params.id === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(params.id)
-          ? { referralId: params.id }
-          : {}),
+        ...(referralId === undefined ? {} : { referralId }),
+        ...(practiceOds === undefined ? {} : { practiceOds }),
         detail: {
           text: problems.map((p) => p.text).join(' '),
           status,

@@ -12,6 +12,7 @@ import { buildHub } from '../app.js';
 import { examplesConfigSource } from '../config/files.js';
 import { openStore } from '../store/index.js';
 import type { HubStore, NewAuditRecord } from '../store/types.js';
+import { peterReferral } from '../testSupport.js';
 import { AUDIT_ACTION_SYSTEM, auditCsv, parseAuditTime } from './audit.js';
 
 const AUDIENCE = 'urn:fitnote-prompt:hub';
@@ -329,6 +330,38 @@ describe('GET /audit', () => {
       if (status === 403) expect(refused[0]?.agent).toBe('staff:coordinator-local-oh-service');
     },
   );
+
+  it("shows refusals that concern the practice: its IT lead's own, and calls about its referrals", async () => {
+    const bundle = peterReferral();
+    const sr = bundle.entry?.[0]?.resource as { identifier?: Array<{ system?: string; value?: string }> };
+    const id = sr.identifier?.find((i) => i.system === ID_SYSTEM.referral)?.value as string;
+    await store.acceptReferral(
+      {
+        id,
+        practiceOds: 'A99999',
+        ehrBaseUrl: 'https://ehr.example.test/fhir',
+        patientId: 'peter',
+        providerId: 'case-managed-support',
+        deliveryMode: 'hub-inbox',
+        bundle,
+        sentBy: 'Practitioner/gp-1',
+      },
+      NOW,
+    );
+    // An IT lead is not provider staff; provider staff without a provider are refused before that.
+    expect((await get(`/inbox/api/referrals/${id}`, itLead)).statusCode).toBe(403);
+    const unlinked = await token({ sub: 'unlinked', fitnote_role: 'provider-staff' });
+    expect((await get(`/inbox/api/referrals/${id}`, unlinked)).statusCode).toBe(403);
+    expect((await get('/inbox/api/referrals/no-such-referral', unlinked)).statusCode).toBe(403);
+    const refused = events((await get('/audit?action=access-refused')).body);
+    expect(
+      refused.map((e) => [e.agent?.[0]?.who?.identifier?.value, e.entity?.[0]?.what?.identifier?.value]),
+    ).toEqual([
+      ['unknown', id],
+      ['staff:it-lead-a99999', id],
+    ]);
+    expect(events((await get('/audit?action=access-refused', otherItLead)).body)).toEqual([]);
+  });
 
   it('answers 405 with Allow for other methods', async () => {
     const res = await get('/audit', itLead, {}, 'DELETE');
