@@ -167,7 +167,9 @@ describe('the sandbox OpenID provider', () => {
     const response = await fetch(url, { redirect: 'manual' });
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
-    expect(await response.text()).toContain('sign in again');
+    const text = await response.text();
+    expect(text).toContain('The page that asked you to sign in is not one this sign-in service knows');
+    expect(text).toContain('sign in again');
   });
 
   it('allows the hub origin (not others) to call the token endpoint from a browser', async () => {

@@ -208,6 +208,18 @@ export function signInErrorPage(title: string, message: string): string {
   return page(title, `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`);
 }
 
+/** What an error page says for oidc-provider's error (the technical detail in brackets at the end). */
+export function signInErrorText(out: { error?: string; error_description?: string }): string {
+  const what =
+    out.error === 'invalid_redirect_uri'
+      ? 'The page that asked you to sign in is not one this sign-in service knows, so it will not send you back there.'
+      : out.error === 'invalid_client'
+        ? 'The application that asked you to sign in is not registered with this sign-in service.'
+        : 'The sign-in request could not be completed.';
+  const detail = out.error_description ?? out.error;
+  return `${what} Go back to the inbox or console and sign in again; if this keeps happening, tell your IT lead.${detail ? ` (${detail.replace(/\.?$/, '.')})` : ''}`;
+}
+
 async function readForm(req: IncomingMessage, limit = 16 * 1024): Promise<URLSearchParams | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -400,10 +412,7 @@ export async function createSandboxOidc(options: SandboxOidcOptions): Promise<Sa
       out: { error?: string; error_description?: string },
     ) => {
       ctx.type = 'html';
-      ctx.body = signInErrorPage(
-        'Sign-in did not work',
-        `${out.error_description ?? out.error ?? 'The sign-in request could not be completed.'} Go back to the page you came from and sign in again.`,
-      );
+      ctx.body = signInErrorPage('Sign-in did not work', signInErrorText(out));
     },
     ttl: {
       AccessToken: options.accessTokenTtl ?? 3600,

@@ -103,6 +103,18 @@ describe('staff sign-in page', () => {
     await page.close();
   });
 
+  it('shows a plain page, not a redirect, for a sign-in request from an unknown address', async () => {
+    const page = await newUkPage(browser, { width: 400, today: null });
+    const url = new URL(authorizeUrl('provider-inbox').url);
+    url.searchParams.set('redirect_uri', 'http://elsewhere.example/cb');
+    await page.goto(url.href);
+    await page.getByRole('heading', { name: 'Sign-in did not work' }).waitFor();
+    expect(await page.textContent('main')).toMatch(/sign in again/);
+    await page.screenshot({ path: `${SHOTS}/oidc-audit-error-400.png`, fullPage: true });
+    expect(describeViolations(await axe(page))).toEqual([]);
+    await page.close();
+  });
+
   it('shows a plain page for a sign-in link that has expired', async () => {
     const page = await newUkPage(browser, { width: 400, today: null });
     await page.goto(`${sandbox.oidc?.issuer}/interaction/nosuchinteraction`);
