@@ -28,6 +28,7 @@ import type { FhirRequest } from '@medplum/fhir-router';
 import type { Bundle, BundleEntry, MessageHeader, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { ID_SYSTEM, NHS_NUMBER_SYSTEM } from '../domain/codes.js';
 import type { CalendarDate } from '../domain/dates.js';
+import type { ProviderClient } from '../server/auth/backendServices.js';
 import { plain } from './ehrStatic.js';
 import {
   createFhirServer,
@@ -39,6 +40,13 @@ import {
   type SandboxHandler,
 } from './fhirServer.js';
 import { SANDBOX_PAGE_STYLE } from './pageStyle.js';
+import {
+  ACTION_STYLE,
+  actionForms,
+  createProviderSystem,
+  type HubStatus,
+  type ProviderSystem,
+} from './providerSystem.js';
 
 /** Where the provider endpoints live on the sandbox origin. */
 export const PROVIDERS_MOUNT = '/providers';
@@ -103,6 +111,8 @@ export interface HostedProvider {
   /** The path the endpoint answers at, e.g. `/providers/local-oh-service/fhir`. */
   mount: string;
   fhir: SandboxFhirServer;
+  /** Its own system's client at the referral hub (providerSystem.ts): acts on referrals through the hub. */
+  system?: ProviderSystem;
 }
 
 export interface ProviderEndpoints {
@@ -111,6 +121,10 @@ export interface ProviderEndpoints {
   handle: SandboxHandler;
   /** The hosted provider with this directory id. */
   get(id: string): HostedProvider | undefined;
+  /** The providers' systems to register with the hub (SMART Backend Services, keys made at start). */
+  clients(): ProviderClient[];
+  /** Points the providers' systems (the page's buttons) at the hub the sandbox started. */
+  connectHub(hubUrl: string): void;
 }
 
 export interface ProviderEndpointsOptions {
@@ -165,7 +179,7 @@ export async function createProviderEndpoints(options: ProviderEndpointsOptions)
       enforceScopes: false,
       ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     });
-    providers.push({ ...provider, fhir });
+    providers.push({ ...provider, fhir, system: await createProviderSystem(provider.id) });
   }
   const byPageId = new Map(providers.map((p) => [p.mount.split('/')[2] as string, p]));
   const messages = new Map(providers.map((p) => [p.id, messageProcessor(p)]));
@@ -188,11 +202,35 @@ export async function createProviderEndpoints(options: ProviderEndpointsOptions)
       sendHtml(req, res, 200, providersPage(await Promise.all(providers.map(summarise))));
       return true;
     }
+    // The buttons on a provider's page: act as its own system through the hub (providerSystem.ts).
+    const act = /^\/providers\/([^/]+)\/actions$/.exec(p);
+    const actor = act ? byPageId.get(act[1] as string) : undefined;
+    if (actor?.system && req.method === 'POST') {
+      const form = Object.fromEntries(new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8')));
+      const notice = await actor.system
+        .act(form.referral ?? '', form)
+        .catch((err: unknown) => `The hub could not be reached (${(err as Error)?.message ?? String(err)}).`);
+      res.writeHead(303, {
+        Location: `${actor.mount.replace(/\/fhir$/, '/')}?notice=${encodeURIComponent(notice)}`,
+      });
+      res.end();
+      return true;
+    }
     const page = /^\/providers\/([^/]+)\/?$/.exec(p);
     const provider = page ? byPageId.get(page[1] as string) : undefined;
     if (provider) {
       if (!get) return notAllowed(res);
-      sendHtml(req, res, 200, providerPage(await summarise(provider)));
+      const summary = await summarise(provider);
+      const statuses = await provider.system?.statuses();
+      const hubView =
+        statuses === undefined
+          ? undefined
+          : {
+              statuses,
+              action: provider.mount.replace(/\/fhir$/, '/actions'),
+              notice: url.searchParams.get('notice') ?? undefined,
+            };
+      sendHtml(req, res, 200, providerPage(summary, hubView));
       return true;
     }
     plain(
@@ -203,7 +241,15 @@ export async function createProviderEndpoints(options: ProviderEndpointsOptions)
     return true;
   };
 
-  return { providers, handle, get: (id) => providers.find((p) => p.id === id) };
+  return {
+    providers,
+    handle,
+    get: (id) => providers.find((p) => p.id === id),
+    clients: () => providers.flatMap((p) => (p.system ? [p.system.registration] : [])),
+    connectHub: (hubUrl) => {
+      for (const p of providers) if (p.system) p.system.hubUrl = hubUrl;
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,17 +358,32 @@ ${summaries.length === 0 ? '<p>The practice directory names no provider hosted b
   );
 }
 
+/** A referral's status at the hub and the buttons that make sense for it. */
+function hubCell(
+  hub: { statuses: Map<string, HubStatus>; action: string },
+  identifier: string | undefined,
+  n: number,
+): string {
+  const at = identifier === undefined ? undefined : hub.statuses.get(identifier);
+  if (at === undefined || identifier === undefined) return 'not known to the hub';
+  return `${escapeHtml(at.text)}${actionForms(hub.action, identifier, n, at.status)}`;
+}
+
 /** `GET /providers/<id>/`: the referrals one provider has received. */
-export function providerPage(summary: ProviderSummary): string {
+export function providerPage(
+  summary: ProviderSummary,
+  hub?: { statuses: Map<string, HubStatus>; action: string; notice?: string | undefined },
+): string {
   const rows = summary.referrals
     .map(
-      (r) => `<tr>
+      (r, i) => `<tr>
 <td data-label="Sent (UTC)">${escapeHtml(r.authoredOn?.slice(0, 16).replace('T', ' ') ?? 'not given')}</td>
 <td data-label="Reference">${escapeHtml(r.identifier ?? r.id)}</td>
 <td data-label="NHS number">${escapeHtml(r.nhsNumber ?? 'not given')}</td>
 <td data-label="Service">${escapeHtml(r.service ?? 'not given')}</td>
 <td data-label="Status">${escapeHtml(r.taskStatus ?? 'no task')}</td>
 <td data-label="FHIR"><a href="${escapeHtml(summary.mount)}/ServiceRequest/${encodeURIComponent(r.id)}">ServiceRequest/${escapeHtml(r.id)}</a></td>
+${hub ? `<td data-label="At the hub">${hubCell(hub, r.identifier, i)}</td>` : ''}
 </tr>`,
     )
     .join('\n');
@@ -331,12 +392,13 @@ export function providerPage(summary: ProviderSummary): string {
     `<p><a href="${PROVIDERS_MOUNT}/">All provider endpoints</a></p>
 <h1>${escapeHtml(summary.name)}</h1>
 <p class="muted">FHIR base ${escapeHtml(summary.mount)} (<a href="${escapeHtml(summary.mount)}/ServiceRequest">ServiceRequest search</a>)</p>
+${hub ? `<p>A test stand-in for this provider’s own system: the buttons update each referral through the referral hub’s FHIR API (SMART Backend Services), so the GP sees the status.</p>${hub.notice ? `<p class="notice" role="status">${escapeHtml(hub.notice)}</p>` : ''}<style>${ACTION_STYLE}</style>` : ''}
 ${
   summary.referrals.length === 0
     ? '<p>No referrals received yet.</p>'
     : `<p id="received">${plural(summary.referrals.length, 'referral', 'referrals')} received, newest first.</p>
 <table aria-describedby="received">
-<thead><tr><th scope="col">Sent (UTC)</th><th scope="col">Reference</th><th scope="col">NHS number</th><th scope="col">Service</th><th scope="col">Status</th><th scope="col">FHIR</th></tr></thead>
+<thead><tr><th scope="col">Sent (UTC)</th><th scope="col">Reference</th><th scope="col">NHS number</th><th scope="col">Service</th><th scope="col">Status</th><th scope="col">FHIR</th>${hub ? '<th scope="col">At the hub</th>' : ''}</tr></thead>
 <tbody>
 ${rows}
 </tbody>

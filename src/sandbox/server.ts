@@ -213,7 +213,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         configSource: {
           get: (ods) => sandboxPracticeConfig(ods, { origin: url, hubUrl: hub?.url }),
         },
+        // The hosted providers' own systems (their pages' buttons) call the hub with Backend Services.
+        providerClients: providers.clients(),
       });
+      providers.connectHub(hub.url);
       // Its synthetic staff come from the sample practice's own directory (the one the hub serves).
       const practice = await sandboxPracticeConfig(SANDBOX_PRACTICE.odsCode, { origin: url });
       oidc = await createSandboxOidc({
