@@ -66,7 +66,14 @@ const concept = (system: string, code: string, display: string, text?: string): 
 const outputType = (code: ReferralOutputType): CodeableConcept =>
   concept(CODE_SYSTEM.referralOutcome, code, OUTPUT_TYPE_WORDS[code]);
 
-const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+/** UTF-8 text as base64, and back (btoa/atob: the same in Node and browsers). */
+function base64(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+const fromBase64 = (data: string): string =>
+  new TextDecoder().decode(Uint8Array.from(atob(data), (c) => c.charCodeAt(0)));
 
 /** The decline reason whose words start a stored statusReason ("<words>." or "<words>: <text>"). */
 function declineReasonOf(statusReason: string): { reason: DeclineReason; text?: string } | undefined {
@@ -189,7 +196,7 @@ function decodeReport(doc: DocumentReference | undefined): {
     return { problem: `the report’s attachment must be text/plain, not ${attachment.contentType}` };
   return {
     ...(title === undefined ? {} : { title }),
-    text: Buffer.from(attachment.data, 'base64').toString('utf8'),
+    text: fromBase64(attachment.data),
   };
 }
 
