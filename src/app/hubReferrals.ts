@@ -9,7 +9,7 @@
 // zod/mini, as everywhere the browser bundles (classic zod does not tree-shake).
 import * as z from 'zod/mini';
 import { ADVICE_CODES } from '../domain/codes.js';
-import { RETURN_TO_WORK_GOALS, type ReferralOutcome } from '../domain/outcome.js';
+import { RETURN_TO_WORK_GOALS, type ReferralOutcome } from '../domain/outcomeCodes.js';
 
 const TimelineEntrySchema = z.object({ at: z.string(), event: z.string(), text: z.string() });
 

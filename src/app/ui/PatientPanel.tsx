@@ -14,7 +14,7 @@ import { type RefObject, useEffect, useId, useRef, useState } from 'react';
 import type { Provider } from '../../domain/directory.js';
 import type { Episode } from '../../domain/episodes.js';
 import { conditionName } from '../../domain/evaluate.js';
-import { BUSINESS_STATUS_WORDS, type BusinessStatus } from '../../domain/outcome.js';
+import { BUSINESS_STATUS_WORDS, type BusinessStatus } from '../../domain/outcomeCodes.js';
 import type { PatientRecord } from '../../fhir/record.js';
 import { canCancel, type HubReferral, HubReferralsError } from '../hubReferrals.js';
 import { formatDate, referralStatusLabel, summariseReferrals, type TagColour } from './format.js';

@@ -5,7 +5,11 @@
  * collapsed behind "Show the whole report".
  */
 import { useId, useState } from 'react';
-import { ADJUSTMENT_WORDS, RETURN_TO_WORK_GOAL_WORDS, type ReferralOutcome } from '../../domain/outcome.js';
+import {
+  ADJUSTMENT_WORDS,
+  RETURN_TO_WORK_GOAL_WORDS,
+  type ReferralOutcome,
+} from '../../domain/outcomeCodes.js';
 
 /** Reports longer than this show their beginning and a "Show the whole report" button. */
 export const REPORT_PREVIEW_CHARS = 280;
