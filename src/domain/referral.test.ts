@@ -9,7 +9,7 @@ import type {
   ServiceRequest,
   Task,
 } from '@medplum/fhirtypes';
-import { peterForm } from '../../tests/fixtures/referralForms.js';
+import { peterFitNotes, peterForm } from '../../tests/fixtures/referralForms.js';
 import { ID_SYSTEM, NHS_NUMBER_SYSTEM, PROFILE } from './codes.js';
 import { type Provider, parseDirectory } from './directory.js';
 import type { Episode } from './episodes.js';
@@ -660,7 +660,23 @@ describe('describeConsent', () => {
         shareWithProvider: ['contact-details', 'fit-note-dates', 'functional-advice'],
         employerLiaison: { requested: true, shareWithEmployer: [] },
       },
-      'The provider will receive: your contact details, the dates of your fit notes and the advice on your fit notes about work you could do. Your employer will receive: nothing.',
+      'The provider will receive: your contact details, the dates of your fit notes (with whether each says you are not fit or may be fit for work) and the advice on your fit notes about work you could do. Your employer will receive: nothing.',
+    ],
+    [
+      'advice without the dates (the advice goes only on the fit-note copies)',
+      {
+        shareWithProvider: ['contact-details', 'diagnosis', 'functional-advice'],
+        employerLiaison: { requested: false, shareWithEmployer: [] },
+      },
+      'The provider will receive: your contact details and your diagnosis. The advice on your fit notes goes only with their dates, so it will not be sent. Your employer will receive: nothing.',
+    ],
+    [
+      'only advice ticked',
+      {
+        shareWithProvider: ['functional-advice'],
+        employerLiaison: { requested: false, shareWithEmployer: [] },
+      },
+      'The provider will receive: nothing. The advice on your fit notes goes only with their dates, so it will not be sent. Your employer will receive: nothing.',
     ],
     [
       'a list left over after liaison was turned off',
@@ -686,5 +702,161 @@ describe('describeConsent', () => {
     ).toBe(
       'Pennine Work and Wellbeing Case Management will receive: your job and employer details and relevant notes from your GP record. Your employer will receive: nothing.',
     );
+  });
+});
+
+describe('buildReferral: copies of the fit notes (what the provider can read)', () => {
+  type Shared = ReferralFormInput['shareWithProvider'];
+  const build = (shareWithProvider: Shared, extra: Partial<ReferralInput> = {}) =>
+    serviceRequest(
+      buildReferral(
+        peterInput({
+          fitNotes: peterFitNotes,
+          form: peterForm({
+            shareWithProvider,
+            ...(shareWithProvider.includes('diagnosis')
+              ? {}
+              : { reason: { text: 'Depression', useGeneralWording: true } }),
+          }),
+          ...extra,
+        }),
+      ),
+    );
+  const copies = (sr: ServiceRequest) =>
+    (sr.contained ?? []).filter((r): r is Observation => r.resourceType === 'Observation');
+  const componentCodes = (o: Observation) => (o.component ?? []).map((c) => c.code.coding?.[0]?.code);
+
+  it.each<[string, Shared, Array<Array<string | undefined>>]>([
+    ['dates only', ['contact-details', 'fit-note-dates'], [[], []]],
+    [
+      'dates and diagnosis',
+      ['contact-details', 'fit-note-dates', 'diagnosis'],
+      [['439401001'], ['439401001']],
+    ],
+    [
+      'dates and advice',
+      ['contact-details', 'fit-note-dates', 'functional-advice'],
+      [[], ['phased-return', 'amended-duties']],
+    ],
+    [
+      'dates, diagnosis and advice',
+      ['fit-note-dates', 'diagnosis', 'functional-advice'],
+      [['439401001'], ['439401001', 'phased-return', 'amended-duties']],
+    ],
+  ])('%s: one copy per note, components only as shared', (_name, shared, expected) => {
+    const sr = build(shared);
+    expect(copies(sr).map((o) => o.id)).toEqual(['fitnote-1', 'fitnote-2']);
+    expect(copies(sr).map(componentCodes)).toEqual(expected);
+    expect(sr.supportingInfo?.map((r) => r.reference).filter((r) => r?.startsWith('#'))).toEqual([
+      '#fitnote-1',
+      '#fitnote-2',
+    ]);
+    // The record's own Observations stay the reason.
+    expect(sr.reasonReference?.map((r) => r.reference)).toEqual([
+      'Observation/fitnote-peter-1',
+      'Observation/fitnote-peter-2',
+    ]);
+  });
+
+  it.each<[string, Shared]>([
+    ['nothing about fit notes', ['contact-details']],
+    ['advice and diagnosis without the dates', ['contact-details', 'diagnosis', 'functional-advice']],
+  ])('%s: no copies at all', (_name, shared) => {
+    const sr = build(shared);
+    expect(copies(sr)).toEqual([]);
+    expect(sr.contained?.map((r) => r.id)).toEqual(['requester']);
+    expect(sr.supportingInfo?.some((r) => r.reference?.startsWith('#'))).toBe(false);
+  });
+
+  it('holds exactly status, code, subject, issued, period, fitness and the shared components', () => {
+    const [first, second] = copies(build(['fit-note-dates', 'diagnosis', 'functional-advice']));
+    expect(first).toEqual({
+      resourceType: 'Observation',
+      id: 'fitnote-1',
+      meta: { profile: [PROFILE.fitNote] },
+      status: 'final',
+      code: {
+        coding: [
+          { system: 'http://snomed.info/sct', code: '365524007', display: 'Fitness for work - finding' },
+        ],
+      },
+      subject: {
+        reference: 'Patient/peter',
+        identifier: { system: NHS_NUMBER_SYSTEM, value: '9990000026' },
+        display: 'Peter Example',
+      },
+      effectivePeriod: { start: '2026-10-24', end: '2026-11-20' },
+      issued: '2026-10-26T12:00:00Z',
+      valueCodeableConcept: {
+        coding: [{ system: 'http://snomed.info/sct', code: '160910001', display: 'Unfit for work' }],
+      },
+      component: [
+        {
+          code: { coding: [{ system: 'http://snomed.info/sct', code: '439401001', display: 'Diagnosis' }] },
+          valueCodeableConcept: {
+            coding: [
+              {
+                system: 'http://snomed.info/sct',
+                code: '231504006',
+                display: 'Mixed anxiety and depressive disorder',
+              },
+              { system: 'http://hl7.org/fhir/sid/icd-10', code: 'F41.2' },
+            ],
+            text: 'Anxiety and depression',
+          },
+        },
+      ],
+    });
+    // No performer, no assess-again, no identifier: nothing the patient was not told about.
+    expect(Object.keys(second ?? {}).sort()).toEqual([
+      'code',
+      'component',
+      'effectivePeriod',
+      'id',
+      'issued',
+      'meta',
+      'resourceType',
+      'status',
+      'subject',
+      'valueCodeableConcept',
+    ]);
+    expect(second?.effectivePeriod).toEqual({ start: '2026-11-21' });
+    expect(second?.valueCodeableConcept?.coding?.[0]?.code).toBe('225891002');
+    expect(second?.component?.slice(1)).toEqual([
+      {
+        code: {
+          coding: [
+            {
+              system: 'https://fitnote-prompt.example/fhir/CodeSystem/fit-note-advice',
+              code: 'phased-return',
+              display: 'Phased return to work',
+            },
+          ],
+        },
+        valueString: 'Half days for two weeks.',
+      },
+      {
+        code: {
+          coding: [
+            {
+              system: 'https://fitnote-prompt.example/fhir/CodeSystem/fit-note-advice',
+              code: 'amended-duties',
+              display: 'Amended duties',
+            },
+          ],
+        },
+      },
+    ]);
+  });
+
+  it('numbers the copies oldest first whatever order the notes come in, so a resend is identical', () => {
+    const reversed = build(['fit-note-dates'], { fitNotes: [...peterFitNotes].reverse() });
+    expect(copies(reversed).map((o) => o.effectivePeriod?.start)).toEqual(['2026-10-24', '2026-11-21']);
+    expect(reversed).toEqual(build(['fit-note-dates']));
+  });
+
+  it('copies nothing when the episode has no notes (or none are passed)', () => {
+    const sr = build(['fit-note-dates'], { fitNotes: undefined });
+    expect(sr.contained?.map((r) => r.id)).toEqual(['requester']);
   });
 });

@@ -18,7 +18,13 @@
  *   otherwise the form must use the general wording;
  * - phone and email appear in `patientInstruction` only when `contact-details` is shared;
  * - employment Observations (new or already in the record) are attached only when
- *   `employment-details` is shared with the provider.
+ *   `employment-details` is shared with the provider;
+ * - the record's fit-note Observations are only referenced (`reasonReference`), which a provider cannot
+ *   read; when `fit-note-dates` is shared, the ServiceRequest also contains a copy of each of the
+ *   episode's fit notes (FitNote profile, ids `fitnote-1`…, in `supportingInfo`) holding only status,
+ *   code, subject, issued, period and fitness, plus the advice components when `functional-advice` is
+ *   shared and the diagnosis components when `diagnosis` is shared. Advice and diagnosis travel only
+ *   on these copies, so without `fit-note-dates` no part of a fit note is sent (describeConsent says so).
  */
 import type {
   Bundle,
@@ -43,6 +49,7 @@ import {
   CODE_SYSTEM,
   EMPLOYMENT_STATUSES,
   type EmploymentStatus,
+  FIT_NOTE_CODES,
   ID_SYSTEM,
   LOINC,
   LOINC_EMPLOYMENT_STATUS,
@@ -67,6 +74,8 @@ import {
   selfContained,
 } from './directory.js';
 import type { Episode } from './episodes.js';
+import type { FitNote } from './fitnote.js';
+import { ADJUSTMENT_WORDS } from './outcomeCodes.js';
 import { stableUuid } from './stableId.js';
 import './zodEnglish.js';
 
@@ -179,6 +188,11 @@ export interface ReferralInput {
   /** The fit-note Observations behind the referral (`Observation/…`; the profile allows only FitNote). */
   fitNoteRefs: string[];
   /**
+   * The episode's fit notes as the domain reads them (each with its record reference). Copies go in the
+   * ServiceRequest when the patient shares fit-note dates with the provider; omitted means none go.
+   */
+  fitNotes?: readonly ReferralFitNote[];
+  /**
    * The record's existing EmploymentStatus / Occupation Observations, referenced instead of new
    * ones when `form.employment.recordedInRecord` is true.
    */
@@ -187,6 +201,9 @@ export interface ReferralInput {
   /** FHIR instant the referral was authored (passed in; never read from the clock). */
   authoredOn: string;
 }
+
+/** A fit note to copy into the referral; `adviceWords` are the clinician's words per advice option, when known. */
+export type ReferralFitNote = FitNote & { adviceWords?: Partial<Record<FitNote['advice'][number], string>> };
 
 export class ReferralInputError extends Error {
   readonly problems: string[];
@@ -275,22 +292,50 @@ export const SHARE_CATEGORY_LABELS: Record<ShareCategory, string> = {
   'clinical-notes': 'relevant notes from your GP record',
 };
 
-function shareWords(list: readonly ShareCategory[]): string {
+/**
+ * What the provider's list says for a category, where it differs from the shared label: the fit-note
+ * copies the provider gets hold the fitness finding as well as the dates.
+ */
+const PROVIDER_LABELS: Partial<Record<ShareCategory, string>> = {
+  'fit-note-dates':
+    'the dates of your fit notes (with whether each says you are not fit or may be fit for work)',
+};
+
+/** Said when functional advice is ticked without fit-note dates (the advice travels only on the copies). */
+export const ADVICE_NEEDS_DATES =
+  'The advice on your fit notes goes only with their dates, so it will not be sent.';
+
+function shareWords(
+  list: readonly ShareCategory[],
+  labels: Partial<Record<ShareCategory, string>> = {},
+): string {
   // Always in the code system's order, so the sentence does not depend on click order.
   const ordered = SHARE_CATEGORIES.filter((c) => list.includes(c));
-  return ordered.length === 0 ? 'nothing' : listInWords(ordered.map((c) => SHARE_CATEGORY_LABELS[c]));
+  return ordered.length === 0
+    ? 'nothing'
+    : listInWords(ordered.map((c) => labels[c] ?? SHARE_CATEGORY_LABELS[c]));
+}
+
+/** Whether the fit notes' advice actually goes to the provider (it goes only on the fit-note copies). */
+function adviceGoes(list: readonly ShareCategory[]): boolean {
+  return list.includes('functional-advice') && list.includes('fit-note-dates');
 }
 
 /**
  * The sentence the GP reads to the patient before they consent, e.g. "The provider will receive:
- * your contact details and your diagnosis. Your employer will receive: nothing."
+ * your contact details and your diagnosis. Your employer will receive: nothing." It names exactly
+ * what buildReferral sends: functional advice without fit-note dates is said not to go.
  */
 export function describeConsent(
   form: Pick<ReferralForm, 'shareWithProvider' | 'employerLiaison'>,
   providerName = 'The provider',
 ): string {
   const employer = form.employerLiaison.requested ? form.employerLiaison.shareWithEmployer : [];
-  return `${providerName} will receive: ${shareWords(form.shareWithProvider)}. Your employer will receive: ${shareWords(employer)}.`;
+  const toProvider = form.shareWithProvider;
+  const sent = adviceGoes(toProvider) ? toProvider : toProvider.filter((c) => c !== 'functional-advice');
+  const advice =
+    toProvider.includes('functional-advice') && !adviceGoes(toProvider) ? ` ${ADVICE_NEEDS_DATES}` : '';
+  return `${providerName} will receive: ${shareWords(sent, PROVIDER_LABELS)}.${advice} Your employer will receive: ${shareWords(employer)}.`;
 }
 
 const CONSENT_SCOPE = 'http://terminology.hl7.org/CodeSystem/consentscope';
@@ -366,6 +411,81 @@ function patientInstruction(form: ReferralForm): string {
     interpreter.needed ? `An interpreter is needed: ${interpreter.language}.` : 'No interpreter is needed.',
   );
   return parts.join(' ');
+}
+
+const FITNESS_DISPLAY: Record<FitNote['fitness'], { code: string; display: string }> = {
+  'not-fit': { code: FIT_NOTE_CODES.unfitForWork, display: 'Unfit for work' },
+  'may-be-fit': { code: FIT_NOTE_CODES.fitWithRestrictions, display: 'Fit for work with restrictions' },
+};
+
+/**
+ * Copies of the episode's fit notes for the provider (FitNote profile), oldest first, holding only
+ * what `shared` permits. The domain keeps a note's issue date as a London calendar date, so `issued`
+ * is that date at 12:00 UTC (the same London date in summer and winter).
+ */
+export function fitNoteCopies(
+  notes: readonly ReferralFitNote[],
+  shared: readonly ShareCategory[],
+  subject: Reference<Patient>,
+): Observation[] {
+  if (!shared.includes('fit-note-dates')) return [];
+  const withAdvice = shared.includes('functional-advice');
+  const withDiagnosis = shared.includes('diagnosis');
+  const ordered = [...notes].sort(
+    (a, b) =>
+      a.issued.localeCompare(b.issued) || a.start.localeCompare(b.start) || a.ref.localeCompare(b.ref),
+  );
+  return ordered.map((note, i) => {
+    const components: ObservationComponent[] = [];
+    if (withDiagnosis)
+      for (const condition of note.conditions) {
+        if (condition.codings.length === 0 && !condition.text) continue;
+        components.push({
+          code: { coding: [{ system: SNOMED, code: FIT_NOTE_CODES.diagnosis, display: 'Diagnosis' }] },
+          valueCodeableConcept: {
+            ...(condition.codings.length > 0
+              ? {
+                  coding: condition.codings.map((c) => ({
+                    system: c.system,
+                    code: c.code,
+                    ...(c.display ? { display: c.display } : {}),
+                  })),
+                }
+              : {}),
+            ...(condition.text ? { text: condition.text } : {}),
+          },
+        });
+      }
+    if (withAdvice)
+      for (const code of note.advice) {
+        const words = note.adviceWords?.[code]?.trim();
+        components.push({
+          code: { coding: [{ system: CODE_SYSTEM.fitNoteAdvice, code, display: ADJUSTMENT_WORDS[code] }] },
+          ...(words ? { valueString: words } : {}),
+        });
+      }
+    const fitness = FITNESS_DISPLAY[note.fitness];
+    return {
+      resourceType: 'Observation',
+      id: `fitnote-${i + 1}`,
+      meta: { profile: [PROFILE.fitNote] },
+      status: 'final',
+      code: {
+        coding: [
+          {
+            system: SNOMED,
+            code: FIT_NOTE_CODES.fitnessForWorkFinding,
+            display: 'Fitness for work - finding',
+          },
+        ],
+      },
+      subject,
+      effectivePeriod: { start: note.start, ...(note.end ? { end: note.end } : {}) },
+      issued: `${note.issued}T12:00:00Z`,
+      valueCodeableConcept: { coding: [{ system: SNOMED, ...fitness }] },
+      ...(components.length > 0 ? { component: components } : {}),
+    };
+  });
 }
 
 /**
@@ -568,15 +688,17 @@ export function buildReferral(input: ReferralInput): Bundle {
       ).replace(/\byour\b/g, "the patient's")}.`,
     );
   if (form.freeText?.trim()) notes.push(form.freeText.trim());
+  const fitNotes = fitNoteCopies(input.fitNotes ?? [], form.shareWithProvider, patientRef);
   const supportingInfo: Reference[] = [
     { reference: urn('consent') },
+    ...fitNotes.map((o) => ({ reference: `#${o.id}` })),
     ...observations.map((o) => ({ reference: urn(o.kind) })),
     ...employmentRefs,
   ];
   const serviceRequest: ServiceRequest = {
     resourceType: 'ServiceRequest',
     meta: { profile: [PROFILE.workHealthReferral] },
-    contained: [requesterRole],
+    contained: [requesterRole, ...fitNotes],
     identifier: [identifier],
     status: 'active',
     intent: 'order',

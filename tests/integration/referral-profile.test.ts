@@ -11,7 +11,7 @@ import { PROFILE } from '../../src/domain/codes.js';
 import { type Provider, parseDirectory } from '../../src/domain/directory.js';
 import { buildReferral, type ReferralFormInput, type ReferralInput } from '../../src/domain/referral.js';
 import { validateAgainstProfile } from '../../src/fhir/validate.js';
-import { peterForm } from '../fixtures/referralForms.js';
+import { peterFitNotes, peterForm } from '../fixtures/referralForms.js';
 
 const directory = parseDirectory(
   JSON.parse(readFileSync(join(__dirname, '../../examples/directory.json'), 'utf8')),
@@ -99,6 +99,20 @@ const cases: Array<[string, ReferralInput]> = [
       }),
     }),
   ],
+  [
+    "Peter's two fit notes copied in, with diagnosis and advice",
+    input(caseManaged, { fitNotes: peterFitNotes }),
+  ],
+  [
+    'fit notes copied in with dates only (no diagnosis, no advice)',
+    input(caseManaged, {
+      fitNotes: peterFitNotes,
+      form: form(caseManaged, {
+        reason: { text: 'Depression', useGeneralWording: true },
+        shareWithProvider: ['contact-details', 'fit-note-dates'],
+      }),
+    }),
+  ],
 ];
 
 function issuesOf(bundle: Bundle): Array<{ resource: string; path: string; message: string }> {
@@ -112,6 +126,13 @@ function issuesOf(bundle: Bundle): Array<{ resource: string; path: string; messa
     }
     for (const issue of validateAgainstProfile(resource, profile))
       out.push({ resource: `${resource.resourceType} (${profile.split('/').pop()})`, ...issue });
+    // Contained copies (the fit notes) are checked against their own profiles too.
+    for (const inner of (resource as Resource & { contained?: Resource[] }).contained ?? []) {
+      const innerProfile = inner.meta?.profile?.[0];
+      if (innerProfile === undefined) continue;
+      for (const issue of validateAgainstProfile(inner, innerProfile))
+        out.push({ resource: `contained ${inner.resourceType} #${inner.id}`, ...issue });
+    }
   }
   return out;
 }
@@ -137,6 +158,25 @@ describe('referral bundles conform to the profiles', () => {
         PROFILE.occupation,
       ]),
     );
+  });
+
+  it('contains the fit-note copies the profile allows', () => {
+    const bundle = buildReferral(input(caseManaged, { fitNotes: peterFitNotes }));
+    const sr = bundle.entry?.[0]?.resource as Resource & { contained?: Resource[] };
+    const copies = (sr.contained ?? []).filter((r) => r.meta?.profile?.includes(PROFILE.fitNote));
+    expect(copies.map((r) => r.id)).toEqual(['fitnote-1', 'fitnote-2']);
+  });
+
+  it('would catch a broken fit-note copy (the check can fail)', () => {
+    const bundle = buildReferral(input(caseManaged, { fitNotes: peterFitNotes }));
+    const sr = bundle.entry?.[0]?.resource as Resource & { contained?: Resource[] };
+    const copy = sr.contained?.find((r) => r.id === 'fitnote-1') as Resource & Record<string, unknown>;
+    const broken = {
+      ...copy,
+      effectivePeriod: undefined,
+      valueCodeableConcept: { text: 'fine' },
+    } as Resource;
+    expect(validateAgainstProfile(broken, PROFILE.fitNote).length).toBeGreaterThan(0);
   });
 
   it('would catch a broken resource (the check can fail)', () => {

@@ -34,7 +34,9 @@ Description: "A GP's referral of a patient on a fit note to a work-and-health pr
 * performer.display 1..1
 * reasonReference only Reference(FitNote)
 * reasonCode ^short = "The condition, or general wording as text"
-* supportingInfo only Reference(ReferralConsent or EmploymentStatus or Occupation)
+* supportingInfo only Reference(ReferralConsent or EmploymentStatus or Occupation or FitNote)
+* supportingInfo ^short = "The Consent, employment Observations, and contained copies of the fit notes (#fitnote-1...) when the patient shares their dates"
+* contained ^short = "The requester PractitionerRole (#requester) and, when fit-note dates are shared, a FitNote copy of each of the episode's fit notes (#fitnote-1...) holding only what the Consent permits"
 * note ^short = "Free text from the referrer"
 * patientInstruction ^short = "The patient's contact preferences"
 
