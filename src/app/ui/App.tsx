@@ -119,6 +119,8 @@ export function App(props: AppProps) {
       provider,
       ...(episode ? { episode } : {}),
       fitNoteRefs: (episode?.noteRefs ?? []).filter((ref) => ref.startsWith('Observation/')),
+      // The episode's notes themselves: copied into the referral when the patient shares their dates.
+      fitNotes: record.notes.filter((note) => episode?.noteRefs.includes(note.ref) ?? false),
       form,
       authoredOn: now().toISOString(),
     });
