@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, Consent, ServiceRequest } from '@medplum/fhirtypes';
-import { peterForm } from '../../tests/fixtures/referralForms.js';
+import { peterFitNotes, peterForm } from '../../tests/fixtures/referralForms.js';
 import { CODE_SYSTEM, SHARE_CATEGORIES, type ShareCategory } from './codes.js';
 import { consentedView, NAME_NOT_SHARED } from './consentedView.js';
 import { type Provider, parseDirectory } from './directory.js';
@@ -21,6 +21,7 @@ function referral(form: Partial<ReferralFormInput> = {}): Bundle {
     provider: caseManaged,
     episode: { start: '2026-10-24' },
     fitNoteRefs: ['Observation/fitnote-peter-1'],
+    fitNotes: peterFitNotes,
     form: peterForm(form),
     authoredOn: '2026-11-20T10:20:00Z',
   });
@@ -82,7 +83,28 @@ describe('consentedView', () => {
           },
         ],
       },
-      fitNotes: ['Observation/fitnote-peter-1'],
+      fitNoteRefs: ['Observation/fitnote-peter-1'],
+      fitNotes: [
+        {
+          start: '2026-10-24',
+          end: '2026-11-20',
+          issued: '2026-10-26',
+          fitness: 'not-fit',
+          fitnessText: 'Not fit for work',
+          diagnoses: ['Anxiety and depression'],
+        },
+        {
+          start: '2026-11-21',
+          issued: '2026-11-20',
+          fitness: 'may-be-fit',
+          fitnessText: 'May be fit for work',
+          advice: [
+            { code: 'phased-return', text: 'Phased return to work', words: 'Half days for two weeks.' },
+            { code: 'amended-duties', text: 'Amended duties' },
+          ],
+          diagnoses: ['Stress at work'],
+        },
+      ],
       employment: {
         status: 'Employed',
         occupation: 'Call-centre adviser',
@@ -102,8 +124,17 @@ describe('consentedView', () => {
   // Each category withheld in the Consent, though the Bundle still holds the data: it must be absent.
   it.each<[ShareCategory, (keyof ReturnType<typeof consentedView>)[], string[]]>([
     ['contact-details', [], ['Peter Example', '9990000026', '07700 900123']],
-    ['fit-note-dates', ['fitNotes'], ['fitnote-peter-1']],
-    ['diagnosis', [], ['231504006', 'Mixed anxiety']],
+    [
+      'fit-note-dates',
+      ['fitNoteRefs', 'fitNotes'],
+      ['fitnote-peter-1', '2026-10-24', 'Not fit', 'Half days'],
+    ],
+    [
+      'diagnosis',
+      [],
+      ['231504006', 'Mixed anxiety', 'Anxiety and depression', 'Stress at work', 'diagnoses'],
+    ],
+    ['functional-advice', [], ['Half days', 'phased-return', 'Amended duties', '"advice"']],
     ['employment-details', ['employment'], ['Call-centre adviser', 'Example Contact Centre', '250']],
   ])('leaves out %s when the Consent does not permit it', (withheld, absentKeys, absentText) => {
     const view = consentedView(
@@ -179,7 +210,8 @@ describe('consentedView', () => {
     const view = consentedView(bundle, 'case-managed-support');
     expect(view.shared).toEqual([]);
     expect(view.patient.displayName).toBe(NAME_NOT_SHARED);
-    for (const key of ['fitNotes', 'employment'] as const) expect(view).not.toHaveProperty(key);
+    for (const key of ['fitNoteRefs', 'fitNotes', 'employment'] as const)
+      expect(view).not.toHaveProperty(key);
     expect(view.services.length).toBe(2);
   });
 
@@ -235,5 +267,64 @@ describe('consentedView', () => {
       reason: { text: GENERAL_WORDING },
       employerLiaison: { requested: false, shareWithEmployer: [] },
     });
+  });
+});
+
+describe('consentedView: the fit notes copied into the referral', () => {
+  it('keeps the dates when advice and diagnosis are withheld, and drops nothing else of the note', () => {
+    const view = consentedView(withPermitted(['fit-note-dates']), 'case-managed-support');
+    expect(view.fitNotes).toEqual([
+      {
+        start: '2026-10-24',
+        end: '2026-11-20',
+        issued: '2026-10-26',
+        fitness: 'not-fit',
+        fitnessText: 'Not fit for work',
+      },
+      {
+        start: '2026-11-21',
+        issued: '2026-11-20',
+        fitness: 'may-be-fit',
+        fitnessText: 'May be fit for work',
+      },
+    ]);
+  });
+
+  it.each<[string, (sr: ServiceRequest) => void, number]>([
+    [
+      'a copy no supportingInfo points at',
+      (sr) => {
+        sr.supportingInfo = sr.supportingInfo?.filter((r) => r.reference !== '#fitnote-2');
+      },
+      1,
+    ],
+    [
+      'a contained Observation that is not a fit note',
+      (sr) => {
+        const copy = sr.contained?.find((r) => r.id === 'fitnote-1') as { code?: unknown };
+        copy.code = { coding: [{ system: 'http://loinc.org', code: '74165-2' }] };
+      },
+      1,
+    ],
+    [
+      'a copy without a start date',
+      (sr) => {
+        const copy = sr.contained?.find((r) => r.id === 'fitnote-2') as { effectivePeriod?: unknown };
+        copy.effectivePeriod = { end: '2026-12-01' };
+      },
+      1,
+    ],
+  ])('ignores %s', (_name, change, count) => {
+    const bundle = fullReferral();
+    change(requestOf(bundle));
+    expect(consentedView(bundle, 'case-managed-support').fitNotes).toHaveLength(count);
+  });
+
+  it('has no fit notes when the referral was built without the dates shared', () => {
+    const view = consentedView(
+      referral({ shareWithProvider: ['contact-details', 'diagnosis', 'functional-advice'] }),
+      'case-managed-support',
+    );
+    expect(view).not.toHaveProperty('fitNotes');
   });
 });

@@ -8,10 +8,13 @@
  * for the provider exactly:
  * - contact-details → the patient's name, NHS number, and phone and email in the contact preferences
  *   (identity goes with contact details: without them the patient is "Patient (name not shared)");
- * - fit-note-dates → the fit-note references behind the referral;
- * - diagnosis → the reason as the GP coded it (otherwise always the general wording);
+ * - fit-note-dates → the fit-note references behind the referral, and the fit notes the ServiceRequest
+ *   contains (FitNote copies, #fitnote-N): dates (start–end, issued) and fitness;
+ * - diagnosis → the reason as the GP coded it (otherwise always the general wording), and the
+ *   diagnosis on those fit-note copies;
+ * - functional-advice → the advice on those fit-note copies, with the clinician's words when given;
  * - employment-details → employment status, occupation and employer facts from the Observations;
- * - functional-advice, clinical-notes → the referral Bundle carries neither today; listed as shared.
+ * - clinical-notes → the referral Bundle carries none today; listed as shared.
  * Always present, because the referral cannot be worked without them and the patient saw them on the
  * form: the service(s), modality, the referring GP and practice, how to contact the patient (method,
  * best times: without numbers or addresses unless contact-details is shared), interpreter need and
@@ -32,7 +35,9 @@ import type {
   ServiceRequest,
 } from '@medplum/fhirtypes';
 import {
+  ADVICE_CODES,
   CODE_SYSTEM,
+  FIT_NOTE_CODES,
   ID_SYSTEM,
   LOINC_EMPLOYMENT_STATUS,
   LOINC_OCCUPATION,
@@ -43,8 +48,12 @@ import {
   SERVICE_TYPES,
   SHARE_CATEGORIES,
   type ShareCategory,
+  SNOMED,
 } from './codes.js';
+import { formatDay, londonDay } from './dates.js';
 import { MODALITY_LABELS, SERVICE_TYPE_LABELS } from './directory.js';
+import type { Fitness } from './fitnote.js';
+import { ADJUSTMENT_WORDS } from './outcomeCodes.js';
 import { GENERAL_WORDING } from './referral.js';
 
 /** How a shared category reads to provider staff. */
@@ -83,8 +92,10 @@ export interface ConsentedReferral {
   shared: Array<{ code: ShareCategory; text: string }>;
   /** The reason: the GP's words and codes with diagnosis, otherwise the general wording. */
   reason: { text: string; codings?: Array<{ system?: string; code?: string; display?: string }> };
-  /** Present only with fit-note-dates. */
-  fitNotes?: string[];
+  /** The record's fit-note references (ServiceRequest.reasonReference); present only with fit-note-dates. */
+  fitNoteRefs?: string[];
+  /** The fit notes copied into the referral, oldest first; present only with fit-note-dates. */
+  fitNotes?: ConsentedFitNote[];
   /** Present only with employment-details (and only what the Bundle holds). */
   employment?: {
     status?: string;
@@ -103,6 +114,28 @@ export interface ConsentedReferral {
   /** When the patient's consent was recorded. */
   consentRecordedAt?: string;
 }
+
+/** A fit note as the provider may see it (from the ServiceRequest's contained FitNote copies). */
+export interface ConsentedFitNote {
+  /** First day covered (YYYY-MM-DD). */
+  start: string;
+  /** Last day covered; absent when the note is open-ended. */
+  end?: string;
+  /** The London date it was issued (YYYY-MM-DD). */
+  issued?: string;
+  fitness?: Fitness;
+  /** "Not fit for work" or "May be fit for work" (or the note's own words for an unknown finding). */
+  fitnessText: string;
+  /** Present only with functional-advice (and only when the note has advice). */
+  advice?: Array<{ code: string; text: string; words?: string }>;
+  /** Present only with diagnosis (and only when the note names one). */
+  diagnoses?: string[];
+}
+
+export const FITNESS_WORDS: Record<Fitness, string> = {
+  'not-fit': 'Not fit for work',
+  'may-be-fit': 'May be fit for work',
+};
 
 const LIAISON_NOTE = /^Employer liaison requested:/;
 const PHONE = /\+?\d[\d ()-]{6,}\d/g;
@@ -190,6 +223,74 @@ function employmentOf(observations: readonly Observation[]): ConsentedReferral['
     }
   }
   return out;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function conceptText(concept: CodeableConcept | undefined): string | undefined {
+  const text = concept?.text?.trim();
+  if (text) return text;
+  const coding = concept?.coding?.find((c) => c.display?.trim() || c.code);
+  return coding?.display?.trim() || coding?.code;
+}
+
+/** The contained FitNote copies the ServiceRequest points at from supportingInfo, read as permitted. */
+function fitNotesOf(
+  request: ServiceRequest | undefined,
+  may: (c: ShareCategory) => boolean,
+): ConsentedFitNote[] {
+  const pointedAt = new Set((request?.supportingInfo ?? []).map((r) => r.reference));
+  const out: Array<ConsentedFitNote & { order: string }> = [];
+  for (const r of request?.contained ?? []) {
+    if (r.resourceType !== 'Observation' || !pointedAt.has(`#${r.id}`)) continue;
+    const o = r as Observation;
+    const isFitNote = (o.code?.coding ?? []).some(
+      (c) => c.system === SNOMED && c.code === FIT_NOTE_CODES.fitnessForWorkFinding,
+    );
+    const start = o.effectivePeriod?.start;
+    if (!isFitNote || start === undefined || !DATE.test(start)) continue;
+    const end = o.effectivePeriod?.end;
+    const issuedDay = o.issued === undefined ? undefined : londonDay(o.issued);
+    const codes = (o.valueCodeableConcept?.coding ?? [])
+      .filter((c) => c.system === SNOMED)
+      .map((c) => c.code);
+    const fitness: Fitness | undefined = codes.includes(FIT_NOTE_CODES.unfitForWork)
+      ? 'not-fit'
+      : codes.includes(FIT_NOTE_CODES.fitWithRestrictions)
+        ? 'may-be-fit'
+        : undefined;
+    const note: ConsentedFitNote & { order: string } = {
+      order: `${o.issued ?? ''} ${start}`,
+      start,
+      fitnessText: fitness ? FITNESS_WORDS[fitness] : (conceptText(o.valueCodeableConcept) ?? 'Not stated'),
+    };
+    if (end !== undefined && DATE.test(end)) note.end = end;
+    if (issuedDay !== undefined) note.issued = formatDay(issuedDay);
+    if (fitness) note.fitness = fitness;
+    const advice: NonNullable<ConsentedFitNote['advice']> = [];
+    const diagnoses: string[] = [];
+    for (const c of o.component ?? []) {
+      const coding = c.code?.coding ?? [];
+      const adviceCode = coding.find(
+        (x) =>
+          x.system === CODE_SYSTEM.fitNoteAdvice &&
+          (ADVICE_CODES as readonly string[]).includes(x.code ?? ''),
+      )?.code as (typeof ADVICE_CODES)[number] | undefined;
+      if (adviceCode && may('functional-advice')) {
+        const words = c.valueString?.trim();
+        advice.push({ code: adviceCode, text: ADJUSTMENT_WORDS[adviceCode], ...(words ? { words } : {}) });
+      }
+      const isDiagnosis = coding.some((x) => x.system === SNOMED && x.code === FIT_NOTE_CODES.diagnosis);
+      if (isDiagnosis && may('diagnosis')) {
+        const text = conceptText(c.valueCodeableConcept);
+        if (text) diagnoses.push(text);
+      }
+    }
+    if (advice.length > 0) note.advice = advice;
+    if (diagnoses.length > 0) note.diagnoses = diagnoses;
+    out.push(note);
+  }
+  return out.sort((a, b) => a.order.localeCompare(b.order)).map(({ order: _order, ...note }) => note);
 }
 
 function interpreterOf(instruction: string | undefined): ConsentedReferral['interpreter'] {
@@ -315,7 +416,9 @@ export function consentedView(bundle: Bundle, providerId?: string): ConsentedRef
   if (contactPreferences) view.contactPreferences = contactPreferences;
   if (may('fit-note-dates')) {
     const refs = (request?.reasonReference ?? []).flatMap((r) => (r.reference ? [r.reference] : []));
-    if (refs.length > 0) view.fitNotes = refs;
+    if (refs.length > 0) view.fitNoteRefs = refs;
+    const notes = fitNotesOf(request, may);
+    if (notes.length > 0) view.fitNotes = notes;
   }
   if (may('employment-details')) {
     const employment = employmentOf(resourcesOf<Observation>(bundle, 'Observation'));
