@@ -3,7 +3,8 @@
  * to a provider that works from the hub's inbox (Northfield Work Coach Service), sent to the hub as the
  * GP app sends it (with a SMART token from the sandbox's EHR launch); the provider's coordinator signs
  * in through the sandbox's OpenID provider page, finds the referral in the list, opens it (only what
- * Peter agreed to share: his job and employer are not on the page), prints it on one page, accepts it,
+ * Peter agreed to share: his job and employer are not on the page; his fit notes' dates and findings
+ * are, but not their advice, which he did not share), prints it on one page, accepts it,
  * marks him contacted and completes it with an outcome (the form's error summary first). The GP's view
  * at the hub then says completed. A sign-in that the hub no longer accepts shows "Your sign-in has
  * expired" and signing in again comes back to the same referral. Axe and no sideways scroll at 400 px
@@ -16,7 +17,7 @@ import { ID_SYSTEM } from '../../src/domain/codes.js';
 import { launchAsApp } from '../../src/sandbox/appLaunch.js';
 import { exampleProviders, peterReferral } from '../../src/server/testSupport.js';
 import type { ReferralView } from '../../src/server/views.js';
-import { peterForm } from '../fixtures/referralForms.js';
+import { peterFitNotes, peterForm } from '../fixtures/referralForms.js';
 import { newUkPage } from './browser.js';
 import { checkScreen, SHOTS_DIR, setUpE2e } from './support.js';
 
@@ -31,13 +32,17 @@ function hubUrl(): string {
   return hub.url;
 }
 
-/** Peter's referral to the work coach service: everything shared but his job and employer. */
+/**
+ * Peter's referral to the work coach service with his two fit notes: everything shared but his job and
+ * employer and the advice on his fit notes.
+ */
 function referral(): Bundle {
   return peterReferral({
     provider: exampleProviders()[PROVIDER],
+    fitNotes: peterFitNotes,
     form: peterForm({
       serviceTypes: ['employment-support'],
-      shareWithProvider: ['contact-details', 'fit-note-dates', 'diagnosis', 'functional-advice'],
+      shareWithProvider: ['contact-details', 'fit-note-dates', 'diagnosis'],
     }),
   });
 }
@@ -104,14 +109,31 @@ it('a coordinator signs in, opens Peter’s referral, prints it, and takes it to
   expect(text).toContain('Dr A Example');
   for (const withheld of ['Call-centre adviser', 'Example Contact Centre', '250 staff'])
     expect(await page.content()).not.toContain(withheld);
+  // His fit notes: dates, findings and diagnosis (shared); the advice and its words (not shared) absent.
+  const fitNotes = page.getByRole('table', { name: 'Fit notes' });
+  const rows = (await fitNotes.getByRole('row').allTextContents()).map((t) => t.replace(/\s+/g, ' '));
+  expect(rows).toHaveLength(3);
+  expect(rows[1]).toContain('24 Oct 2026 to 20 Nov 2026');
+  expect(rows[1]).toContain('26 Oct 2026');
+  expect(rows[1]).toContain('Not fit for work');
+  expect(rows[1]).toContain('Anxiety and depression');
+  expect(rows[2]).toContain('From 21 Nov 2026, no end date');
+  expect(rows[2]).toContain('May be fit for work');
+  expect(await fitNotes.getByRole('columnheader', { name: 'Advice' }).count()).toBe(0);
+  for (const withheld of ['Half days for two weeks', 'Phased return', 'Amended duties'])
+    expect(await page.content()).not.toContain(withheld);
   await checkScreen(page, 'inbox-detail-400');
+  await fitNotes.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS_DIR}/fitnotes-detail-400.png`, fullPage: true });
   await page.setViewportSize({ width: 1024, height: 900 });
   await checkScreen(page, 'inbox-detail-1024');
+  await page.screenshot({ path: `${SHOTS_DIR}/fitnotes-detail-1024.png`, fullPage: true });
   expect(page.url()).toBe(`${hubUrl()}/inbox/referrals/${id}`);
 
   // Print: one page, no buttons.
   await page.emulateMedia({ media: 'print' });
   await page.screenshot({ path: `${SHOTS_DIR}/inbox-print.png`, fullPage: true });
+  await page.screenshot({ path: `${SHOTS_DIR}/fitnotes-print.png`, fullPage: true });
   expect(await page.getByRole('button', { name: 'Accept' }).isVisible()).toBe(false);
   const pdf = await page.pdf({ format: 'A4' });
   writeFileSync(`${SHOTS_DIR}/inbox-print.pdf`, pdf);

@@ -4,6 +4,7 @@
  * practice, the services, what was shared, the status and what happened, and the actions the status
  * allows. Prints as one page (no navigation, no buttons: see inbox.css).
  */
+import type { ConsentedReferral } from '../../domain/consentedView.js';
 import type { ProviderAction, ReferralOutcome } from '../../domain/outcome.js';
 import { ADJUSTMENT_WORDS, RETURN_TO_WORK_GOAL_WORDS } from '../../domain/outcome.js';
 import type { InboxDetail } from '../api.js';
@@ -25,6 +26,86 @@ function Row({ label, children }: { label: string; children: React.ReactNode }) 
       <dt className="nhsuk-summary-list__key">{label}</dt>
       <dd className="nhsuk-summary-list__value">{children}</dd>
     </div>
+  );
+}
+
+const SHORT_DATE = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'Europe/London',
+});
+
+/** "24 Oct 2026" for a YYYY-MM-DD date. */
+function shortDate(date: string): string {
+  const d = new Date(`${date}T12:00:00Z`);
+  return Number.isNaN(d.getTime()) ? date : SHORT_DATE.format(d);
+}
+
+/** A cell of an NHS responsive table: the column's heading shows beside the value on a narrow screen. */
+function Cell({ heading, children }: { heading: string; children: React.ReactNode }) {
+  return (
+    <td className="nhsuk-table__cell">
+      <span className="nhsuk-table-responsive__heading" aria-hidden="true">
+        {heading}{' '}
+      </span>
+      {children}
+    </td>
+  );
+}
+
+/**
+ * The fit notes the referral carries (only as the patient agreed: the advice and diagnosis columns
+ * appear only when those were shared).
+ */
+function FitNotesTable({ referral }: { referral: ConsentedReferral }) {
+  const notes = referral.fitNotes ?? [];
+  const shared = (code: string) => referral.shared.some((s) => s.code === code);
+  const withAdvice = shared('functional-advice');
+  const withDiagnosis = shared('diagnosis');
+  return (
+    <table className="nhsuk-table-responsive ib-fit-notes">
+      <caption className="nhsuk-table__caption nhsuk-heading-s">Fit notes</caption>
+      <thead className="nhsuk-table__head">
+        <tr>
+          <th scope="col">Covers</th>
+          <th scope="col">Issued</th>
+          <th scope="col">Finding</th>
+          {withAdvice && <th scope="col">Advice</th>}
+          {withDiagnosis && <th scope="col">Diagnosis</th>}
+        </tr>
+      </thead>
+      <tbody className="nhsuk-table__body">
+        {notes.map((n) => (
+          <tr className="nhsuk-table__row" key={`${n.start}:${n.issued ?? ''}`}>
+            <Cell heading="Covers">
+              {n.end
+                ? `${shortDate(n.start)} to ${shortDate(n.end)}`
+                : `From ${shortDate(n.start)}, no end date`}
+            </Cell>
+            <Cell heading="Issued">{n.issued ? shortDate(n.issued) : 'Not given'}</Cell>
+            <Cell heading="Finding">{n.fitnessText}</Cell>
+            {withAdvice && (
+              <Cell heading="Advice">
+                {n.advice && n.advice.length > 0 ? (
+                  <ul className="ib-plain-list">
+                    {n.advice.map((a) => (
+                      <li key={a.code}>
+                        {a.text}
+                        {a.words && `: ${a.words}`}
+                      </li>
+                    ))}
+                  </ul>
+                ) : (
+                  'None'
+                )}
+              </Cell>
+            )}
+            {withDiagnosis && <Cell heading="Diagnosis">{n.diagnoses?.join('; ') ?? 'Not given'}</Cell>}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -96,8 +177,8 @@ export function ReferralDetail({ detail, navigate, onAct, notice }: ReferralDeta
             .replace(', (', ' (')}
         </Row>
         <Row label="Received">{dateTime(detail.receivedAt)}</Row>
-        {r.fitNotes && (
-          <Row label="Fit notes">{`${r.fitNotes.length} fit note${r.fitNotes.length === 1 ? '' : 's'} in the GP record`}</Row>
+        {r.fitNoteRefs && !r.fitNotes && (
+          <Row label="Fit notes">{`${r.fitNoteRefs.length} fit note${r.fitNoteRefs.length === 1 ? '' : 's'} in the GP record (not copied into the referral)`}</Row>
         )}
         {employment && (
           <Row label="Work">
@@ -128,6 +209,8 @@ export function ReferralDetail({ detail, navigate, onAct, notice }: ReferralDeta
           {r.consentRecordedAt && ` (consent recorded ${longDate(r.consentRecordedAt)})`}
         </Row>
       </dl>
+
+      {r.fitNotes && <FitNotesTable referral={r} />}
 
       {isOutcome(detail.outcome) && (
         <>
