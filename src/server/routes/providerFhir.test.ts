@@ -5,11 +5,12 @@
 import type { Bundle, OperationOutcome, ServiceRequest, Task } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
-import { peterForm } from '../../../tests/fixtures/referralForms.js';
-import { CODE_SYSTEM, ID_SYSTEM } from '../../domain/codes.js';
+import { peterFitNotes, peterForm } from '../../../tests/fixtures/referralForms.js';
+import { CODE_SYSTEM, ID_SYSTEM, PROFILE } from '../../domain/codes.js';
 import type { Provider } from '../../domain/directory.js';
 import type { ReferralOutcome } from '../../domain/outcome.js';
 import { outcomeToTask } from '../../fhir/taskOutcome.js';
+import { validateAgainstProfile } from '../../fhir/validate.js';
 import { buildHub } from '../app.js';
 import { CLIENT_ASSERTION_TYPE } from '../auth/backendServices.js';
 import { examplesConfigSource } from '../config/files.js';
@@ -38,6 +39,7 @@ async function referralFor(providerId: string): Promise<string> {
   episode++;
   const bundle = peterReferral({
     provider: exampleProviders()[providerId] as Provider,
+    fitNotes: peterFitNotes,
     ...(providerId === 'local-oh-service'
       ? {
           form: peterForm({
@@ -252,6 +254,18 @@ describe('GET /fhir/ServiceRequest/:id', () => {
       expect(ref.reference).toMatch(/^#/);
       expect(sr.contained?.some((r) => `#${r.id}` === ref.reference)).toBe(true);
     }
+  });
+
+  it('carries the fit-note copies the GP sent, unchanged and valid', async () => {
+    const sr = (await get(`/fhir/ServiceRequest/${mine[0]}`)).json() as ServiceRequest;
+    const sent = (await store.getReferral(mine[0] as string))?.bundle.entry?.[0]?.resource as ServiceRequest;
+    const copies = (r: ServiceRequest) => (r.contained ?? []).filter((c) => c.id?.startsWith('fitnote-'));
+    expect(copies(sent).map((c) => c.id)).toEqual(['fitnote-1', 'fitnote-2']);
+    expect(copies(sr)).toEqual(copies(sent));
+    expect(sr.supportingInfo?.map((r) => r.reference)).toEqual(
+      expect.arrayContaining(['#fitnote-1', '#fitnote-2']),
+    );
+    for (const copy of copies(sr)) expect(validateAgainstProfile(copy, PROFILE.fitNote)).toEqual([]);
   });
 });
 
