@@ -1,4 +1,7 @@
-import type { Bundle, MessageHeader } from '@medplum/fhirtypes';
+import type { Bundle, MessageHeader, ServiceRequest } from '@medplum/fhirtypes';
+import { peterFitNotes, peterForm } from '../../../tests/fixtures/referralForms.js';
+import { ID_SYSTEM } from '../../domain/codes.js';
+import { peterReferral } from '../testSupport.js';
 import { fetchProviderClient, type ProviderFhirClient, ProviderHttpError } from './client.js';
 import {
   BARS_EVENT_SYSTEM,
@@ -15,6 +18,7 @@ import {
   type ProviderBehaviour,
   startControllableProvider,
   stored,
+  testProvider,
   testReferral,
 } from './testSupport.js';
 
@@ -317,4 +321,44 @@ describe('serviceRequestRef', () => {
   ])('%s → %s', (text, ref) => {
     expect(serviceRequestRef(text)).toBe(ref);
   });
+});
+
+describe('the fit notes copied into the referral', () => {
+  /** Peter's referral with his two fit notes copied in, to the test provider by `mode`. */
+  function withFitNotes(mode: 'fhir-rest' | 'bars-message') {
+    const base = testReferral(++n, { id: 'modes-provider', mode, baseUrl: provider.baseUrl });
+    const bundle = peterReferral({
+      provider: testProvider('modes-provider', provider.baseUrl, mode),
+      episode: { start: `2026-09-${String(n).padStart(2, '0')}` },
+      fitNotes: peterFitNotes,
+      form: peterForm({
+        serviceTypes: ['oh-assessment'],
+        employerLiaison: { requested: false, shareWithEmployer: [] },
+      }),
+    });
+    const sent = bundle.entry?.[0]?.resource as ServiceRequest;
+    const id = sent.identifier?.[0]?.value as string;
+    return { referral: stored({ ...base, id, patientId: 'peter', bundle }), sent };
+  }
+  const copies = (sr: ServiceRequest | undefined) =>
+    (sr?.contained ?? []).filter((c) => c.id?.startsWith('fitnote-'));
+
+  it.each(['fhir-rest', 'bars-message'] as const)(
+    '%s: the ServiceRequest the provider stores holds them as the GP built them',
+    async (mode) => {
+      const { referral, sent } = withFitNotes(mode);
+      expect(copies(sent)).toHaveLength(2);
+      expect(await deliver(referral, 'new', { client })).toMatchObject({ ok: true });
+      const res = await fetch(
+        `${provider.baseUrl}/ServiceRequest?identifier=${encodeURIComponent(`${ID_SYSTEM.referral}|${referral.id}`)}`,
+        { headers: { accept: 'application/fhir+json' } },
+      );
+      const found = ((await res.json()) as Bundle).entry?.map((e) => e.resource as ServiceRequest) ?? [];
+      expect(found).toHaveLength(1);
+      expect(copies(found[0])).toEqual(copies(sent));
+      expect(found[0]?.supportingInfo?.map((r) => r.reference)).toEqual(
+        expect.arrayContaining(['#fitnote-1', '#fitnote-2']),
+      );
+    },
+  );
 });
