@@ -31,11 +31,12 @@ export default {
     ],
   },
   // ESM-only packages jest must compile to CommonJS too: msw's dependencies (rettime, @open-draft/*,
-  // until-async), jose (the hub verifies providers' and staff JWTs with it), oidc-provider (the sandbox's
-  // staff sign-in) and fhir-kit-client (the hub's
-  // delivery client), whose package exports only an `import` condition (so it is mapped by path).
+  // until-async); jose (the hub verifies providers' and staff JWTs with it); oidc-provider (the
+  // sandbox's staff sign-in; 8.x, the line that supports Node 20) with its ESM dependencies (got and
+  // its helpers, nanoid, quick-lru); and fhir-kit-client (the hub's delivery client), whose package
+  // exports only an `import` condition (so it is mapped by path).
   transformIgnorePatterns: [
-    '/node_modules/(?!(rettime|@open-draft|until-async|jose|fhir-kit-client|oidc-provider)/)',
+    '/node_modules/(?!(rettime|@open-draft|until-async|jose|fhir-kit-client|oidc-provider|got|@sindresorhus|@szmarczak|cacheable-lookup|cacheable-request|form-data-encoder|lowercase-keys|mimic-response|nanoid|normalize-url|p-cancelable|quick-lru|responselike)/)',
   ],
   moduleNameMapper: {
     '^fhir-kit-client$': '<rootDir>/node_modules/fhir-kit-client/dist/index.js',

@@ -1,5 +1,5 @@
 /**
- * The small part of `oidc-provider` (9.x, plain JavaScript without type declarations) that the
+ * The small part of `oidc-provider` (8.x, plain JavaScript without type declarations) that the
  * sandbox's staff sign-in (oidc.ts) uses.
  */
 declare module 'oidc-provider' {
