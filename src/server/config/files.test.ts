@@ -54,13 +54,27 @@ describe('fileConfigSource', () => {
   );
 
   it('notices a changed file', async () => {
-    const s = source();
+    const s = fileConfigSource(dir, { recheckMs: 0 });
     const file = path.join(dir, 'E12345.json');
     await writeFile(file, JSON.stringify({ rules, directory }));
     const first = await s.get('E12345');
     expect(await s.get('E12345')).toBe(first);
     await writeFile(file, '{}');
     await expect(s.get('E12345')).rejects.toThrow(/no "directory"/);
+  });
+
+  it('looks at a file again only after recheckMs, so a change applies within that time', async () => {
+    let t = 0;
+    const s = fileConfigSource(dir, { recheckMs: 1_000, now: () => t });
+    const file = path.join(dir, 'F12345.json');
+    await writeFile(file, JSON.stringify({ rules, directory }));
+    const first = await s.get('F12345');
+    expect(first).toBeDefined();
+    await writeFile(file, '{}');
+    t = 999;
+    expect(await s.get('F12345')).toBe(first);
+    t = 1_000;
+    await expect(s.get('F12345')).rejects.toThrow(/no "directory"/);
   });
 });
 
