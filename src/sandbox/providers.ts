@@ -381,7 +381,7 @@ export function providerPage(
 <td data-label="Reference">${escapeHtml(r.identifier ?? r.id)}</td>
 <td data-label="NHS number">${escapeHtml(r.nhsNumber ?? 'not given')}</td>
 <td data-label="Service">${escapeHtml(r.service ?? 'not given')}</td>
-<td data-label="Status">${escapeHtml(r.taskStatus ?? 'no task')}</td>
+<td data-label="Task as received">${escapeHtml(r.taskStatus ?? 'no task')}</td>
 <td data-label="FHIR"><a href="${escapeHtml(summary.mount)}/ServiceRequest/${encodeURIComponent(r.id)}">ServiceRequest/${escapeHtml(r.id)}</a></td>
 ${hub ? `<td data-label="At the hub">${hubCell(hub, r.identifier, i)}</td>` : ''}
 </tr>`,
@@ -398,7 +398,7 @@ ${
     ? '<p>No referrals received yet.</p>'
     : `<p id="received">${plural(summary.referrals.length, 'referral', 'referrals')} received, newest first.</p>
 <table aria-describedby="received">
-<thead><tr><th scope="col">Sent (UTC)</th><th scope="col">Reference</th><th scope="col">NHS number</th><th scope="col">Service</th><th scope="col">Status</th><th scope="col">FHIR</th>${hub ? '<th scope="col">At the hub</th>' : ''}</tr></thead>
+<thead><tr><th scope="col">Sent (UTC)</th><th scope="col">Reference</th><th scope="col">NHS number</th><th scope="col">Service</th><th scope="col">Task as received</th><th scope="col">FHIR</th>${hub ? '<th scope="col">At the hub</th>' : ''}</tr></thead>
 <tbody>
 ${rows}
 </tbody>
