@@ -85,9 +85,10 @@ describe('App', () => {
       'Observation/peter-fitnote-2',
     ]);
     // The episode's notes go as copies the provider can read (fit-note dates are shared by default).
-    expect(
-      request.contained?.filter((r) => r.resourceType === 'Observation').map((r) => r.id),
-    ).toEqual(['fitnote-1', 'fitnote-2']);
+    expect(request.contained?.filter((r) => r.resourceType === 'Observation').map((r) => r.id)).toEqual([
+      'fitnote-1',
+      'fitnote-2',
+    ]);
     expect(request.authoredOn).toBe(NOW.toISOString());
     expect(
       screen.getByRole('heading', { name: 'Referral sent to Northfield Work Coach Service' }),
