@@ -25,7 +25,7 @@ import { errors, type InteractionDetails, interactionPolicy, Provider } from 'oi
 import { STAFF_CLAIMS, type StaffRole } from '../server/auth/staff.js';
 import { DEFAULT_OIDC_AUDIENCE } from '../server/env.js';
 import type { SandboxHandler } from './fhirServer.js';
-import { escapeHtml } from './smartAuthPage.js';
+import { escapeHtml, signInPageHtml } from './smartAuthPage.js';
 
 export const OIDC_MOUNT = '/oidc';
 
@@ -149,24 +149,7 @@ const STYLE = `
   .hint { color: #4c6272; }
 `;
 
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
-}
-
+const page = (title: string, body: string): string => signInPageHtml(title, body, STYLE);
 const CLIENT_NAMES: Record<string, string> = {
   [STAFF_CLIENTS.inbox]: 'The provider referral inbox',
   [STAFF_CLIENTS.itLead]: 'The practice IT-lead console',

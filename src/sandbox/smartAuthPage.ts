@@ -31,14 +31,15 @@ const STYLE = `
   .hint { color: #4c6272; }
 `;
 
-function page(title: string, body: string): string {
+/** A sign-in page of the sandbox: `body` in a white card, with `style` (default: the picker's). */
+export function signInPageHtml(title: string, body: string, style: string = STYLE): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<style>${style}</style>
 </head>
 <body>
 <main>
@@ -49,6 +50,7 @@ ${body}
 `;
 }
 
+const page = (title: string, body: string): string => signInPageHtml(title, body);
 export interface PickerClinician {
   key: string;
   label: string;
