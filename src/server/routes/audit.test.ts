@@ -2,13 +2,12 @@
  * GET /audit for IT leads, through the hub's real app (listening on a free port) with a SQLite store in memory; staff
  * tokens signed here and checked by the real StaffTokenChecker through a local discovery + JWKS server.
  */
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuditEvent, Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { ID_SYSTEM } from '../../domain/codes.js';
 import { buildHub } from '../app.js';
+import { startTestIssuer, type TestIssuer } from '../auth/testSupport.js';
 import { examplesConfigSource } from '../config/files.js';
 import { openStore } from '../store/index.js';
 import type { HubStore, NewAuditRecord } from '../store/types.js';
@@ -18,25 +17,15 @@ import { AUDIT_ACTION_SYSTEM, auditCsv, parseAuditTime } from './audit.js';
 const AUDIENCE = 'urn:fitnote-prompt:hub';
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 
-let issuerServer: Server;
+let testIssuer: TestIssuer;
 let issuer = '';
-let privateKey: CryptoKey;
 let store: HubStore;
 let app: FastifyInstance;
 let itLead: string;
 let otherItLead: string;
 let providerStaff: string;
 
-async function token(claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-    .setIssuer(issuer)
-    .setAudience(AUDIENCE)
-    .setSubject(String(claims.sub))
-    .setIssuedAt()
-    .setExpirationTime('5m')
-    .sign(privateKey);
-}
+const token = (claims: Record<string, unknown>): Promise<string> => testIssuer.token(claims);
 
 const SEED: NewAuditRecord[] = [
   {
@@ -90,18 +79,8 @@ const SEED: NewAuditRecord[] = [
 ];
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('RS256', { extractable: true });
-  privateKey = pair.privateKey;
-  const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  issuerServer = createServer((req, res) => {
-    res.setHeader('content-type', 'application/json');
-    if (req.url === '/oidc/.well-known/openid-configuration')
-      res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
-    else if (req.url === '/oidc/jwks') res.end(JSON.stringify({ keys: [publicJwk] }));
-    else res.writeHead(404).end('{}');
-  });
-  await new Promise<void>((resolve) => issuerServer.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}/oidc`;
+  testIssuer = await startTestIssuer(AUDIENCE);
+  issuer = testIssuer.issuer;
 
   store = await openStore({ sqlitePath: ':memory:' });
   app = buildHub({
@@ -161,8 +140,7 @@ beforeEach(async () => {
 afterAll(async () => {
   await app.close();
   await store.close();
-  issuerServer.closeAllConnections();
-  await new Promise((resolve) => issuerServer.close(resolve));
+  await testIssuer.close();
 });
 
 interface Answer {

@@ -4,17 +4,16 @@
  * discovery + JWKS server, as the sandbox's OpenID provider would publish them.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { peterForm } from '../../../tests/fixtures/referralForms.js';
 import { ID_SYSTEM } from '../../domain/codes.js';
 import type { ReferralOutcome } from '../../domain/outcome.js';
 import { buildHub } from '../app.js';
+import { startTestIssuer, type TestIssuer } from '../auth/testSupport.js';
 import { examplesConfigSource } from '../config/files.js';
 import { openStore } from '../store/index.js';
 import type { HubStore, NewReferral } from '../store/types.js';
@@ -25,10 +24,8 @@ const AUDIENCE = 'urn:fitnote-prompt:hub';
 const PROVIDER = 'case-managed-support';
 const T0 = Date.parse('2026-11-20T10:30:00Z');
 
-let issuerServer: Server;
+let testIssuer: TestIssuer;
 let issuer = '';
-let privateKey: CryptoKey;
-let publicJwk: JWK;
 let store: HubStore;
 let app: FastifyInstance;
 let bareApp: FastifyInstance;
@@ -41,16 +38,8 @@ const bare = caller(() => bareUrl);
 
 jest.setTimeout(20_000);
 
-async function token(claims: Record<string, unknown>, options: { expiresIn?: string; aud?: string } = {}) {
-  return new SignJWT({ name: 'Sam Synthetic (test)', ...claims })
-    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-    .setIssuer(issuer)
-    .setAudience(options.aud ?? AUDIENCE)
-    .setSubject(String(claims.sub ?? 'staff-sam'))
-    .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? '5m')
-    .sign(privateKey);
-}
+const token = (claims: Record<string, unknown>, options: { expiresIn?: string; aud?: string } = {}) =>
+  testIssuer.token({ name: 'Sam Synthetic (test)', sub: 'staff-sam', ...claims }, options);
 
 let staff: string;
 let otherProviderStaff: string;
@@ -105,18 +94,8 @@ let otherPracticeId: string;
 let foreignId: string;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('RS256', { extractable: true });
-  privateKey = pair.privateKey;
-  publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  issuerServer = createServer((req, res) => {
-    res.setHeader('content-type', 'application/json');
-    if (req.url === '/oidc/.well-known/openid-configuration')
-      res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
-    else if (req.url === '/oidc/jwks') res.end(JSON.stringify({ keys: [publicJwk] }));
-    else res.writeHead(404).end('{}');
-  });
-  await new Promise<void>((resolve) => issuerServer.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}/oidc`;
+  testIssuer = await startTestIssuer(AUDIENCE);
+  issuer = testIssuer.issuer;
 
   webRoot = mkdtempSync(path.join(tmpdir(), 'inbox-web-'));
   mkdirSync(path.join(webRoot, 'inbox'), { recursive: true });
@@ -172,7 +151,7 @@ afterAll(async () => {
   await app.close();
   await bareApp.close();
   await store.close();
-  await new Promise((resolve) => issuerServer.close(resolve));
+  await testIssuer.close();
   rmSync(webRoot, { recursive: true, force: true });
 });
 
@@ -209,7 +188,7 @@ describe('who may use the inbox API', () => {
       .setSubject('staff-sam')
       .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
       .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
-      .sign(privateKey);
+      .sign(testIssuer.privateKey);
     const res = await hub({ url: '/inbox/api/referrals', headers: auth(old) });
     expect(res.statusCode).toBe(401);
     expect(problems(res)).toContain('expired');
