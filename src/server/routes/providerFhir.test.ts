@@ -213,7 +213,7 @@ describe('GET /fhir/Task', () => {
       owner: { identifier: { value: 'case-managed-support' } },
       identifier: [{ system: ID_SYSTEM.referral, value: mine[1] }],
     });
-    expect(task.meta?.versionId).toMatch(/^\d+$/);
+    expect(task.meta?.versionId).toMatch(/^[A-Za-z0-9_-]{16}$/);
   });
 
   it.each([
@@ -395,6 +395,30 @@ describe('PUT /fhir/Task/:id', () => {
     const res = await put(id, { ...task, status: 'accepted' }, cms, { 'if-match': 'W/"1"' });
     expect(res.statusCode).toBe(412);
     expect(said(res)).toMatch(/changed since you read it/);
+  });
+
+  it('keeps the version when only the hub’s delivery bookkeeping changes, so an update read before delivery still applies', async () => {
+    const id = await referralFor('case-managed-support');
+    const before = await readTask(id);
+    const [item] = await store
+      .claimDeliveries({
+        now: Date.now(),
+        limit: 100,
+        leaseMs: 60_000,
+        perProviderLimit: 100,
+        worker: 'test',
+      })
+      .then((items) => items.filter((i) => i.referralId === id));
+    expect(item).toBeDefined();
+    if (item)
+      expect(await store.recordAttempt(item.id, item.leaseUntil, { ok: true }, Date.now() + 1)).toBe(true);
+    expect((await store.getReferral(id))?.deliveryState).toBe('delivered');
+    expect((await readTask(id)).meta?.versionId).toBe(before.meta?.versionId);
+    const res = await put(id, { ...before, status: 'accepted' }, cms, {
+      'if-match': `W/"${before.meta?.versionId}"`,
+    });
+    expect(res.statusCode).toBe(200);
+    expect((await readTask(id)).meta?.versionId).not.toBe(before.meta?.versionId);
   });
 
   it('refuses a body that is not JSON with 400, and a wrong content type with 415', async () => {

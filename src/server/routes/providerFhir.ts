@@ -19,6 +19,7 @@
  * out is fine): a difference is a 422 naming the element. Refusals are OperationOutcomes: 401 without
  * or with a bad token, 403 for a scope the token lacks.
  */
+import { createHash } from 'node:crypto';
 import type {
   Bundle,
   BundleEntry,
@@ -41,7 +42,16 @@ import type { StoredReferral } from '../store/types.js';
 import type { RouteDeps } from './deps.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const versionOf = (r: StoredReferral) => String(r.updatedAt);
+/**
+ * The Task's version: a digest of what the provider's Task shows (status, business status, reason,
+ * outcome), not the referral's updatedAt, which the hub's own delivery bookkeeping also moves; an
+ * update based on a read of the same Task must not fail with 412 because the hub delivered it meanwhile.
+ */
+const versionOf = (r: StoredReferral) =>
+  createHash('sha256')
+    .update(JSON.stringify([r.status, r.businessStatus ?? null, r.statusReason ?? null, r.outcome ?? null]))
+    .digest('base64url')
+    .slice(0, 16);
 
 function entryOf<T extends Resource>(referral: StoredReferral, type: T['resourceType']): T | undefined {
   return referral.bundle.entry?.find((e) => e.resource?.resourceType === type)?.resource as T | undefined;
