@@ -30,6 +30,7 @@ import {
   type FhirPathAtom,
   fhirTypeToJsType,
   getDataType,
+  getElementDefinition,
   getNestedProperty,
   type InternalSchemaElement,
   type InternalTypeSchema,
@@ -63,8 +64,10 @@ interface CompiledConstraint {
 
 /** What depends only on a schema: worked out once per schema object. */
 interface CompiledSchema {
-  /** Elements keyed by their simple name (not dotted). */
-  simple: Array<{ key: string; element: InternalSchemaElement; names: string[] }>;
+  /** Elements keyed by their simple name (not dotted), by key. */
+  simple: Map<string, InternalSchemaElement>;
+  /** The simple elements that must be present, with the JSON property names that make them present. */
+  required: Array<{ names: string[] }>;
   /** Elements keyed by a dotted path (profile constraints on nested elements). */
   dotted: Array<{ key: string; element: InternalSchemaElement }>;
   /** JSON property name → the element key it belongs to. */
@@ -82,7 +85,7 @@ function capitalise(code: string): string {
 function compileSchema(schema: InternalTypeSchema): CompiledSchema {
   let compiled = compiledSchemas.get(schema);
   if (compiled) return compiled;
-  compiled = { simple: [], dotted: [], propertyOf: new Map() };
+  compiled = { simple: new Map(), required: [], dotted: [], propertyOf: new Map() };
   for (const [key, element] of Object.entries(schema.elements)) {
     if (key.includes('.')) {
       compiled.dotted.push({ key, element });
@@ -91,7 +94,8 @@ function compileSchema(schema: InternalTypeSchema): CompiledSchema {
     const names = key.endsWith('[x]')
       ? (element.type ?? []).map((t) => `${key.slice(0, -3)}${capitalise(t.code)}`)
       : [key];
-    compiled.simple.push({ key, element, names });
+    compiled.simple.set(key, element);
+    if (element.min > 0) compiled.required.push({ names });
     for (const name of names) if (!compiled.propertyOf.has(name)) compiled.propertyOf.set(name, key);
   }
   compiledSchemas.set(schema, compiled);
@@ -160,19 +164,15 @@ class Walk {
     const compiled = compileSchema(schema);
     const value = obj.value as Record<string, unknown>;
 
-    // Unknown properties, and at most one value for each choice element.
+    // Unknown properties, at most one value for each choice element, then each present element.
     const seen = new Set<string>();
     for (const key in value) {
       if (key === 'resourceType') continue;
       const elementKey = compiled.propertyOf.get(key);
-      if (elementKey === undefined) notSure();
-      if (elementKey !== key) {
-        if (seen.has(elementKey)) notSure();
-        seen.add(elementKey);
-      }
+      if (elementKey === undefined || seen.has(elementKey)) notSure();
+      seen.add(elementKey);
     }
-
-    for (const { key, element, names } of compiled.simple) {
+    for (const { names } of compiled.required) {
       let present = false;
       for (const name of names) {
         if (value[name] !== undefined) {
@@ -180,11 +180,11 @@ class Walk {
           break;
         }
       }
-      if (!present) {
-        if (element.min > 0) notSure();
-        continue;
-      }
-      this.property(obj, key, element, `${obj.path}.${key}`);
+      if (!present) notSure();
+    }
+    for (const key of seen) {
+      const element = compiled.simple.get(key) as InternalSchemaElement;
+      this.property(obj, key, element, `${obj.path}.${key}`, simpleProperty(obj, key));
     }
     for (const { key, element } of compiled.dotted) {
       this.property(obj, key, element, `${obj.path}.${key}`);
@@ -197,8 +197,9 @@ class Walk {
     key: string,
     element: InternalSchemaElement,
     path: string,
+    resolved?: TypedValueWithPath | TypedValueWithPath[],
   ): void {
-    const found = getNestedProperty(parent, key, { withPath: true });
+    const found = resolved ? [resolved] : getNestedProperty(parent, key, { withPath: true });
     for (const value of found) {
       if (!Array.isArray(value) && value.value === undefined) {
         if (element.min > 0) notSure();
@@ -240,6 +241,64 @@ class Walk {
       }
     }
   }
+}
+
+/** `getElementDefinition(type, key)` is fixed once the base definitions are indexed. */
+const baseElements = new Map<string, InternalSchemaElement | null>();
+
+function baseElement(type: string, key: string): InternalSchemaElement | undefined {
+  const memoKey = `${type}\u0000${key}`;
+  let element = baseElements.get(memoKey);
+  if (element === undefined) {
+    element = getElementDefinition(type, key) ?? null;
+    baseElements.set(memoKey, element);
+  }
+  return element ?? undefined;
+}
+
+/**
+ * What Medplum's `getNestedProperty(parent, key, { withPath: true })` gives for a simple (undotted)
+ * key whose value is present, without its per-type search: after `hasUnmodelledShape` there is no
+ * `_x` partner and no empty value, and `object` has made sure one JSON property at most belongs to
+ * the element. Anything else is left to Medplum's function (undefined here).
+ */
+function simpleProperty(
+  parent: TypedValueWithPath,
+  key: string,
+): TypedValueWithPath | TypedValueWithPath[] | undefined {
+  const element = baseElement(parent.type, key);
+  const types = element?.type;
+  if (!element || !types?.length) return undefined;
+  const segment = element.path.slice(element.path.lastIndexOf('.') + 1);
+  if (segment !== key) return undefined;
+  const object = parent.value as Record<string, unknown>;
+  let type: string | undefined;
+  let value: unknown;
+  if (key.endsWith('[x]')) {
+    const stem = key.slice(0, -3);
+    for (const t of types) {
+      const candidate = object[stem + capitalise(t.code)];
+      if (candidate !== undefined) {
+        type = t.code;
+        value = candidate;
+        break;
+      }
+    }
+  } else {
+    type = types[0]?.code;
+    value = object[key];
+  }
+  if (type === undefined || value === undefined) return undefined;
+  if (type === 'Element' || type === 'BackboneElement') type = types[0]?.code as string;
+  const prefix = parent.path ? `${parent.path}.` : '';
+  const typed = (v: unknown, path: string): TypedValueWithPath => ({
+    type: type === 'Resource' && isResource(v) ? v.resourceType : (type as string),
+    value: v,
+    path,
+  });
+  return Array.isArray(value)
+    ? value.map((v, i) => typed(v, `${prefix}${key}[${i}]`))
+    : typed(value, `${prefix}${key}`);
 }
 
 function matchesSpecifiedValue(
