@@ -22,12 +22,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Bundle } from '@medplum/fhirtypes';
-import type { ServiceType } from '../../src/domain/codes.js';
+import { PROFILE, type ServiceType } from '../../src/domain/codes.js';
 import { type Provider, parseDirectory } from '../../src/domain/directory.js';
 import { buildReferral } from '../../src/domain/referral.js';
+import { validateAgainstProfile, validateAgainstProfileFast } from '../../src/fhir/validate.js';
 import { launchAsApp } from '../../src/sandbox/appLaunch.js';
 import { startSandbox } from '../../src/sandbox/server.js';
 import { examplesConfigSource } from '../../src/server/config/files.js';
+import { readReferralBundle } from '../../src/server/routes/referralBundle.js';
 import { peterForm } from '../fixtures/referralForms.js';
 
 type Line = (label: string, value: string, goal: string) => void;
@@ -236,6 +238,31 @@ function startHubProcess(env: Record<string, string>): Promise<HubProcess> {
   });
 }
 
+/** Profile validation alone on this thread: CPU ms per referral, exact (Medplum) and fast (validate.ts). */
+function validatorFigures(line: Line, bodies: string[]): void {
+  const parts = bodies.map((body) => readReferralBundle(JSON.parse(body)));
+  const cpuMs = (check: typeof validateAgainstProfile, rounds: number) => {
+    const start = process.cpuUsage();
+    for (let round = 0; round < rounds; round++) {
+      for (const p of parts) {
+        check(p.serviceRequest.resource, PROFILE.workHealthReferral);
+        check(p.task.resource, PROFILE.referralTask);
+        check(p.consent.resource, PROFILE.referralConsent);
+      }
+    }
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1000 / (rounds * parts.length);
+  };
+  for (const check of [validateAgainstProfile, validateAgainstProfileFast]) cpuMs(check, 4); // warm up
+  const exact = cpuMs(validateAgainstProfile, 6);
+  const fast = cpuMs(validateAgainstProfileFast, 6);
+  line(
+    'Profile validation CPU/referral, one thread: exact / fast (ratio)',
+    `${exact.toFixed(2)} / ${fast.toFixed(2)} ms (${(exact / fast).toFixed(1)}×)`,
+    '',
+  );
+}
+
 export async function hubFigures(line: Line): Promise<void> {
   const sandbox = await startSandbox({ port: 0, host: '127.0.0.1', today: '2026-11-21', hub: false });
   const dir = mkdtempSync(path.join(tmpdir(), 'hub-bench-'));
@@ -251,6 +278,7 @@ export async function hubFigures(line: Line): Promise<void> {
     const throughput = all.slice(WARM_UP, WARM_UP + THROUGHPUT_REFERRALS.plain);
     const steady = all.slice(WARM_UP + THROUGHPUT_REFERRALS.plain);
     const gpHeaders = { authorization: `Bearer ${token}`, 'x-ehr-fhir-base': sandbox.fhirBaseUrl };
+    validatorFigures(line, warmUp.slice(0, 50));
 
     const hubRates: Record<string, number> = {};
     const modes = (process.env.HUB_BENCH_MODES ?? 'on,off').split(',');

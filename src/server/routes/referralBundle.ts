@@ -13,7 +13,7 @@
 import type { Bundle, Consent, PractitionerRole, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { ID_SYSTEM, ODS_ORGANIZATION_SYSTEM, PROFILE } from '../../domain/codes.js';
 import { parseCalendarDate } from '../../domain/dates.js';
-import { validateAgainstProfile } from '../../fhir/validate.js';
+import { validateAgainstProfileFast } from '../../fhir/validate.js';
 import { HubError, type Problem } from '../errors.js';
 
 export interface ReferralParts {
@@ -338,7 +338,7 @@ export function profileProblems(parts: ProfileParts): Problem[] {
   ];
   const problems: Problem[] = [];
   for (const [{ resource, index }, profile] of checks) {
-    for (const issue of validateAgainstProfile(resource, profile)) {
+    for (const issue of validateAgainstProfileFast(resource, profile)) {
       const relative = issue.path.startsWith(resource.resourceType)
         ? issue.path.slice(resource.resourceType.length)
         : `.${issue.path}`;
