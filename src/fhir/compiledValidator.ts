@@ -184,10 +184,10 @@ class Walk {
     }
     for (const key of seen) {
       const element = compiled.simple.get(key) as InternalSchemaElement;
-      this.property(obj, key, element, `${obj.path}.${key}`, simpleProperty(obj, key));
+      this.property(obj, key, element, simpleProperty(obj, key));
     }
     for (const { key, element } of compiled.dotted) {
-      this.property(obj, key, element, `${obj.path}.${key}`);
+      this.property(obj, key, element);
     }
     if (isRes) this.resources.pop();
   }
@@ -196,7 +196,6 @@ class Walk {
     parent: TypedValueWithPath,
     key: string,
     element: InternalSchemaElement,
-    path: string,
     resolved?: TypedValueWithPath | TypedValueWithPath[],
   ): void {
     const found = resolved ? [resolved] : getNestedProperty(parent, key, { withPath: true });
