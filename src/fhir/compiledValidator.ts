@@ -236,7 +236,10 @@ class Walk {
     for (const value of found) {
       if (!value) continue;
       for (const item of Array.isArray(value) ? value : [value]) {
-        if (!isPrimitiveType(item.type)) this.object(item, getDataType(item.type));
+        if (isPrimitiveType(item.type)) continue;
+        // A complex value that is not a JSON object: Medplum may let a number through; not sure.
+        if (typeof item.value !== 'object' || item.value === null || Array.isArray(item.value)) notSure();
+        this.object(item, getDataType(item.type));
       }
     }
   }

@@ -185,6 +185,9 @@ function mutations(resource: Resource): Mutation[] {
       add('unknown child', (parent, key) => {
         (parent[key] as Record<string, Json>).unknownKey = 'x';
       });
+      add('number for an object', (parent, key) => {
+        parent[key] = 7;
+      });
       add('empty object', (parent, key) => {
         parent[key] = {};
       });
