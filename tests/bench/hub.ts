@@ -30,7 +30,7 @@ import { launchAsApp } from '../../src/sandbox/appLaunch.js';
 import { startSandbox } from '../../src/sandbox/server.js';
 import { examplesConfigSource } from '../../src/server/config/files.js';
 import { readReferralBundle } from '../../src/server/routes/referralBundle.js';
-import { peterForm } from '../fixtures/referralForms.js';
+import { peterFitNotes, peterForm } from '../fixtures/referralForms.js';
 
 type Line = (label: string, value: string, goal: string) => void;
 
@@ -72,7 +72,9 @@ function referralBodies(count: number, provider: Provider): string[] {
       requester: { practitionerRef: 'Practitioner/gp-1', display: 'Dr A Example' },
       provider,
       episode: { start },
-      fitNoteRefs: ['Observation/fitnote-peter-1'],
+      // As the GP app sends it: the episode's fit notes referenced, and copied in as the consent allows.
+      fitNoteRefs: peterFitNotes.map((n) => n.ref),
+      fitNotes: peterFitNotes,
       form: peterForm({ serviceTypes }),
       authoredOn: '2026-11-20T10:20:00Z',
     });
