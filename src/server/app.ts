@@ -224,7 +224,7 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
     return sendOutcome(reply, 404, [
       {
         code: 'not-found',
-        text: `There is nothing at ${path}. The hub serves /referrals, /referrals/<id>, /referrals/<id>/cancel, /config/<ODS code>.json and /health.`,
+        text: `There is nothing at ${path}. The hub serves the GP app at /referrals and /config/<ODS code>.json, providers’ systems at /auth/token and /fhir, the provider inbox at /inbox/, the IT leads’ audit trail at /audit, and /health.`,
       },
     ]);
   });
