@@ -1,7 +1,12 @@
 import type { Observation, Resource } from '@medplum/fhirtypes';
 import { PROFILE } from '../domain/codes.js';
 import { listExamples } from './profiles.js';
-import { assertValid, ProfileValidationError, validateAgainstProfile } from './validate.js';
+import {
+  assertValid,
+  ProfileValidationError,
+  validateAgainstProfile,
+  validateAgainstProfileFast,
+} from './validate.js';
 
 function example<T extends Resource>(id: string): T {
   const found = listExamples().find((r) => r.id === id);
@@ -201,6 +206,101 @@ describe('validateAgainstProfile', () => {
         },
       ]),
     );
+  });
+
+  describe('a number, text or true/false where an object belongs (Medplum lets these through)', () => {
+    const referral = () => example<Resource & Record<string, unknown>>('referral-peter');
+    const set = (r: Record<string, unknown>, path: string, value: unknown) => {
+      const [key = '', index] = path.replace(']', '').split('[');
+      if (index === undefined) r[key] = value;
+      else (r[key] as unknown[])[Number(index)] = value;
+    };
+    const rows: Array<[string, unknown, string, string]> = [];
+    for (const [path, type, repeats] of [
+      ['subject', 'a Reference', false],
+      ['code', 'a CodeableConcept', false],
+      ['meta', 'a Meta', false],
+      ['requester', 'a Reference', false],
+      ['identifier', 'an Identifier', true],
+      ['identifier[0]', 'an Identifier', false],
+      ['contained[0]', 'a FHIR resource with a resourceType', false],
+      ['note', 'an Annotation', true],
+      ['note[0]', 'an Annotation', false],
+    ] as const) {
+      for (const [value, words] of [
+        [7, 'the number 7'],
+        ['seven', 'the text "seven"'],
+        [true, 'the value true'],
+      ] as const) {
+        const message = repeats
+          ? `Must be a list (a JSON array) of objects, each ${type}, not ${words}.`
+          : `Must be an object (${type}), not ${words}.`;
+        rows.push([path, value, `ServiceRequest.${path}`, message]);
+      }
+    }
+
+    it.each(rows)('ServiceRequest.%s = %j', (path, value, where, message) => {
+      const r = referral();
+      set(r, path, value);
+      const issues = validateAgainstProfile(r, PROFILE.workHealthReferral);
+      expect(issues).toContainEqual({ path: where, message });
+      // Nothing about the characters of the text or the missing parts of the number below it.
+      expect(issues.filter((i) => i.path.startsWith(`${where}.`))).toEqual([]);
+      expect(validateAgainstProfileFast(r, PROFILE.workHealthReferral)).toEqual(issues);
+    });
+
+    it.each(['subject', 'code', 'meta', 'requester', 'identifier[0]', 'contained[0]', 'note[0]'])(
+      'ServiceRequest.%s = null is an issue too (Medplum: null), and does not throw',
+      (path) => {
+        const r = referral();
+        set(r, path, null);
+        expect(validateAgainstProfile(r, PROFILE.workHealthReferral)).toContainEqual({
+          path: `ServiceRequest.${path}`,
+          message: 'Is null; leave the element out instead.',
+        });
+      },
+    );
+
+    it.each([7, 'seven', true, {}])('contained = %j gives issues, not a TypeError', (value) => {
+      const r = referral();
+      r.contained = value;
+      expect(validateAgainstProfile(r, PROFILE.workHealthReferral)).toContainEqual({
+        path: 'ServiceRequest.requester',
+        message: expect.stringMatching(/no contained resource has the id "requester"/),
+      });
+    });
+
+    it('looks at every depth, including choice elements and backbone elements', () => {
+      const r = referral();
+      (r.subject as Record<string, unknown>).identifier = 7;
+      (r.code as { coding: unknown[] }).coding[0] = 'case-management';
+      const note = peter() as Observation & Record<string, unknown>;
+      note.effectivePeriod = 20261024 as never;
+      const consent = example<Resource & { provision: { provision: unknown[] } }>('consent-peter');
+      consent.provision.provision[0] = false;
+      expect(validateAgainstProfile(r, PROFILE.workHealthReferral)).toEqual(
+        expect.arrayContaining([
+          {
+            path: 'ServiceRequest.subject.identifier',
+            message: 'Must be an object (an Identifier), not the number 7.',
+          },
+          {
+            path: 'ServiceRequest.code.coding[0]',
+            message: 'Must be an object (a Coding), not the text "case-management".',
+          },
+        ]),
+      );
+      const noteIssues = validateAgainstProfile(note, PROFILE.fitNote);
+      expect(noteIssues).toContainEqual({
+        path: 'Observation.effectivePeriod',
+        message: 'Must be an object (a Period), not the number 20261024.',
+      });
+      expect(noteIssues.filter((i) => /^Observation\.effective(Period|\[x\])\./.test(i.path))).toEqual([]);
+      expect(validateAgainstProfile(consent, PROFILE.referralConsent)).toContainEqual({
+        path: 'Consent.provision.provision[0]',
+        message: 'Must be an object (a group of elements), not the value false.',
+      });
+    });
   });
 
   it('accepts urn:uuid references, as inside a transaction Bundle', () => {

@@ -7,15 +7,22 @@
  *     pattern values and unknown elements.
  *  2. Checks Medplum 4.5 does not make, driven by the same snapshot: required bindings to the
  *     project's own ValueSets (Medplum never checks bindings), the contents of slices (Medplum only
- *     counts slices), elements under a nested content reference (Consent.provision.provision), and
- *     the resource types of literal and contained references.
+ *     counts slices), elements under a nested content reference (Consent.provision.provision), the
+ *     resource types of literal and contained references, and the JSON shape of complex elements
+ *     (Medplum lets a number, text or true/false through where a datatype or backbone element
+ *     belongs, e.g. `subject: 7`; these are issues, and Medplum's own issues below such a value,
+ *     about the characters of a text or a number's missing children, are left out).
  * Issues come back as `{ path, message }` with messages in plain English. Medplum's warnings (for
  * example a `urn:uuid:` reference inside a transaction Bundle) are not issues.
  */
 import {
   getAllDataTypes,
+  getDataType,
+  getElementDefinition,
+  type InternalSchemaElement,
   type InternalTypeSchema,
   indexStructureDefinitionBundle,
+  isPrimitiveType,
   OperationOutcomeError,
   parseStructureDefinition,
   toTypedValue,
@@ -114,8 +121,11 @@ export function validateAgainstProfile(resource: Resource, profileUrl: string): 
   }
   issues.push(...context.supplementaryIssues());
 
+  // Below a value that is not an object there is nothing to report but that it is not one.
+  const notObjects = context.notObjectPaths();
   const seen = new Set<string>();
   return issues.filter((issue) => {
+    if (notObjects.some((p) => issue.path.startsWith(`${p}.`))) return false;
     const key = `${issue.path}\n${issue.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
@@ -436,13 +446,14 @@ class ProfileContext {
       ],
       [/^Invalid null value/, () => 'Is null; leave the element out instead.'],
       [/^Invalid empty value/, () => 'Is empty; leave the element out instead.'],
+      [/^Invalid empty non-primitive value/, () => 'Is empty; leave the element out instead.'],
       [/^String must contain non-whitespace content/, () => 'Is blank; leave it out or give a value.'],
     ];
   }
 
   /** Profile constraints Medplum does not check (see the module comment). */
   supplementaryIssues(): ValidationIssue[] {
-    const issues: ValidationIssue[] = [];
+    const issues: ValidationIssue[] = this.shapeIssues();
     for (const element of this.elements.values()) {
       const id = element.id ?? '';
       const dot = id.lastIndexOf('.');
@@ -485,6 +496,69 @@ class ProfileContext {
       }
     }
     return issues;
+  }
+
+  /** Instance paths (and their `[x]` forms) where a complex element holds something other than an object. */
+  notObjectPaths(): string[] {
+    this.shapeIssues();
+    return this.notObjects;
+  }
+
+  private shapes: ValidationIssue[] | undefined;
+  private readonly notObjects: string[] = [];
+
+  /** Complex (datatype, backbone or resource) elements whose value is not a JSON object, at any depth. */
+  private shapeIssues(): ValidationIssue[] {
+    if (!this.shapes) {
+      this.shapes = [];
+      if (isObject(this.resource))
+        this.walkShapes(this.resource, this.resource.resourceType, this.resource.resourceType);
+    }
+    return this.shapes;
+  }
+
+  private walkShapes(object: Record<string, Json>, typeName: string, path: string): void {
+    for (const [key, value] of Object.entries(object)) {
+      if (key === 'resourceType' || key.startsWith('_') || value === undefined) continue;
+      const element = elementOf(typeName, key);
+      if (!element) continue; // not an element: Medplum says so
+      const type = typeOf(element, key);
+      if (!type || isPrimitiveType(type)) continue;
+      const where = `${path}.${key}`;
+      const flag = (at: string, message: string) => {
+        this.shapes?.push({ path: at, message });
+        this.notObjects.push(at);
+        if (element.path.endsWith('[x]') && at === where) {
+          this.notObjects.push(`${path}.${element.path.slice(element.path.lastIndexOf('.') + 1)}`);
+        }
+      };
+      if (!Array.isArray(value)) {
+        if (value === null) continue; // Medplum: "Is null; leave the element out instead."
+        if (!isObject(value)) {
+          flag(
+            where,
+            element.isArray
+              ? `Must be a list (a JSON array) of objects, each ${typeLabel(type)}, not ${describeValue(value)}.`
+              : `Must be an object (${typeLabel(type)}), not ${describeValue(value)}.`,
+          );
+        } else this.walkInto(value, type, where);
+        continue;
+      }
+      value.forEach((item: Json, i: number) => {
+        const at = `${where}[${i}]`;
+        if (item === null) return; // Medplum reports the null
+        if (!isObject(item)) flag(at, `Must be an object (${typeLabel(type)}), not ${describeValue(item)}.`);
+        else this.walkInto(item, type, at);
+      });
+    }
+  }
+
+  private walkInto(value: Record<string, Json>, type: string, path: string): void {
+    if (type !== 'Resource') {
+      this.walkShapes(value, type, path);
+    } else if (typeof value.resourceType === 'string') {
+      this.walkShapes(value, value.resourceType, path);
+    }
   }
 
   private checkValue(element: ElementDefinition, segment: string, node: InstanceNode): ValidationIssue[] {
@@ -563,8 +637,9 @@ class ProfileContext {
     // A reference that is not text is Medplum's to report (a wrong JSON type); it says nothing about targets here.
     const literal = typeof reference.reference === 'string' ? reference.reference : undefined;
     if (literal?.startsWith('#')) {
-      const contained = (this.resource as { contained?: Resource[] }).contained?.find(
-        (r) => `#${r.id}` === literal,
+      const list = (this.resource as { contained?: Json }).contained;
+      const contained = (Array.isArray(list) ? list : []).find(
+        (r): r is Resource => isObject(r) && `#${r.id}` === literal,
       );
       if (!contained) {
         return [
@@ -721,6 +796,57 @@ class ProfileContext {
     }
     return undefined;
   }
+}
+
+/** Type and property → Medplum's base element (fixed once the base definitions are indexed). */
+const baseElements = new Map<string, InternalSchemaElement | null>();
+
+/** Medplum's base element for a JSON property of `typeName` (choice properties by their `[x]` element). */
+function elementOf(typeName: string, key: string): InternalSchemaElement | undefined {
+  const memoKey = `${typeName}\u0000${key}`;
+  let element = baseElements.get(memoKey);
+  if (element === undefined) {
+    try {
+      element = getElementDefinition(typeName, key) ?? null;
+    } catch {
+      element = null; // a type Medplum does not know (e.g. a made-up resourceType): Medplum reports it
+    }
+    baseElements.set(memoKey, element);
+  }
+  return element ?? undefined;
+}
+
+/** The type a property holds: the element's type, or for a choice property the type its name ends with. */
+function typeOf(element: InternalSchemaElement, key: string): string | undefined {
+  const segment = element.path.slice(element.path.lastIndexOf('.') + 1);
+  if (!segment.endsWith('[x]')) return element.type[0]?.code;
+  const suffix = key.slice(segment.length - 3);
+  return element.type.find((t) => capitalise(t.code) === suffix)?.code;
+}
+
+/** "a Reference", "an Identifier", or for a backbone element "an object with its own parts". */
+function typeLabel(type: string): string {
+  if (type === 'Resource') return 'a FHIR resource with a resourceType';
+  let backbone = false;
+  try {
+    backbone = getDataType(type).path.includes('.');
+  } catch {
+    backbone = true;
+  }
+  if (backbone) return 'a group of elements';
+  return `${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type}`;
+}
+
+/** A JSON value in words: "the number 7", "the text \"x\"", "true". */
+function describeValue(value: Json): string {
+  if (typeof value === 'number') return `the number ${value}`;
+  if (typeof value === 'boolean') return `the value ${value}`;
+  if (typeof value === 'string') {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    return `the text ${JSON.stringify(shown)}`;
+  }
+  if (Array.isArray(value)) return 'a list';
+  return `a ${typeof value}`;
 }
 
 function valuesAt(value: Json, dottedPath: string): Json[] {

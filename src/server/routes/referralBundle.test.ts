@@ -1,3 +1,4 @@
+import { HubError, type Problem } from '../errors.js';
 import { peterReferral } from '../testSupport.js';
 import { dateTimeProblem, profileProblems, readReferralBundle } from './referralBundle.js';
 
@@ -31,3 +32,46 @@ it('reads the app’s referral Bundle: identifier, patient, practice, provider; 
   expect(parts.id).toMatch(/^[0-9a-f-]{36}$/);
   expect(profileProblems(parts)).toEqual([]);
 }, 20_000);
+
+/**
+ * A number, text, true or null where the ServiceRequest has an object (or a list of objects). POST
+ * /referrals runs readReferralBundle (HubError 400/422) and then, with validateProfiles, refuses any
+ * profile problem with 422: so each of these must end in a 4xx HubError from one or the other, never a
+ * referral that passes both and never a TypeError (a 500).
+ */
+describe('a primitive where the ServiceRequest has an object: 4xx, never accepted, never a crash', () => {
+  const rows: Array<[string, unknown]> = [];
+  for (const path of ['subject', 'code', 'meta', 'requester', 'identifier[0]', 'contained[0]', 'note[0]']) {
+    for (const value of [7, 'seven', true, null]) rows.push([path, value]);
+  }
+  for (const path of ['identifier', 'contained', 'note', 'performer']) {
+    for (const value of [7, 'seven', true]) rows.push([path, value]);
+  }
+
+  it.each(rows)('ServiceRequest.%s = %j', (path, value) => {
+    const bundle = peterReferral();
+    const sr = bundle.entry?.[0]?.resource as unknown as Record<string, unknown>;
+    const [key = '', index] = path.replace(']', '').split('[');
+    if (index === undefined) sr[key] = value;
+    else {
+      if (!Array.isArray(sr[key])) sr[key] = [{ text: 'an object to replace' }];
+      (sr[key] as unknown[])[Number(index)] = value;
+    }
+    let problems: Problem[];
+    let status = 422; // what POST /referrals answers for profile problems
+    try {
+      problems = profileProblems(readReferralBundle(bundle));
+    } catch (error) {
+      expect(error).toBeInstanceOf(HubError);
+      status = (error as HubError).status;
+      problems = (error as HubError).problems;
+    }
+    expect([400, 422]).toContain(status);
+    expect(problems.length).toBeGreaterThan(0);
+    // The requester is read from the contained PractitionerRole, so a broken `contained` is named there.
+    const name = path.replace(/\[\d+\]$/, '');
+    const field = `Bundle.entry[0].resource.${name === 'contained' ? 'requester' : name}`;
+    expect(problems.map((p) => p.expression)).toContainEqual(expect.stringContaining(field));
+    for (const p of problems) expect(p.text).not.toMatch(/undefined|\[object|TypeError/);
+  });
+});

@@ -7,8 +7,11 @@
  * `expression`) and say what to do: 400 when the body is not a Bundle of resources at all, 422 when
  * it is one but not a usable referral.
  *
- * Profile validation (src/fhir/validate.ts) is separate (`profileProblems`): it is exact but slow
- * (tens of milliseconds per Bundle), so the app can switch it off.
+ * Profile validation (src/fhir/validate.ts validateAgainstProfileFast) is separate
+ * (`profileProblems`): about 2 ms of CPU per conforming referral, run in worker threads
+ * (src/server/validation.ts) so it does not hold up the event loop; the hub can switch it off
+ * (validateProfiles). This module reads only what it needs and never trusts a value's JSON type, so
+ * a number or text where an object belongs is a 422 here or from the profiles, never a crash.
  */
 import type { Bundle, Consent, PractitionerRole, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { ID_SYSTEM, ODS_ORGANIZATION_SYSTEM, PROFILE } from '../../domain/codes.js';
