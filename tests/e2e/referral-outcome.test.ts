@@ -90,6 +90,18 @@ it('Peter: a declined referral, another provider, each step in words, and the ou
   );
   await checkScreen(declined.page, 'gp-outcome-declined-400');
   await declined.item.getByRole('button', { name: 'Refer to another provider' }).click();
+  // The form lists Pennine last, saying it declined Peter and why, and does not choose it for the GP.
+  await declined.page.getByRole('heading', { name: 'Refer to a work and health provider' }).waitFor();
+  const labels = await declined.page.locator('input[name=provider] + label').allTextContents();
+  expect(labels.at(-1)).toBe(PENNINE);
+  const pennine = declined.page.getByRole('radio', { name: PENNINE });
+  expect(await pennine.isChecked()).toBe(false);
+  expect(
+    await declined.page.locator(`#${await pennine.getAttribute('aria-describedby')}`).textContent(),
+  ).toMatch(
+    /Declined this patient on \d{1,2} \w+ 2026: The patient lives or works outside the service’s area/,
+  );
+  await checkScreen(declined.page, 'gp-form-after-decline-400');
   const second = await sendReferral(declined.page, NORTHFIELD);
   await declined.page.close();
 

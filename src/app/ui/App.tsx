@@ -18,6 +18,7 @@ import { PatientBanner } from './PatientBanner.js';
 import { type PanelHub, PatientPanel } from './PatientPanel.js';
 import { PromptDialog } from './PromptDialog.js';
 import type { SendResult } from './ReferralForm.js';
+import type { DeclinedReferral } from './referralFormState.js';
 import type { AppContext, SmartSession } from './types.js';
 
 export interface ReferralToSend {
@@ -46,7 +47,9 @@ export interface AppProps {
   hub?: PanelHub | undefined;
 }
 
-type View = { kind: 'main' } | { kind: 'form'; providerId?: string | undefined };
+type View =
+  | { kind: 'main' }
+  | { kind: 'form'; providerId?: string | undefined; declined?: readonly DeclinedReferral[] | undefined };
 
 /**
  * The referral form and the referral builder are not needed to show a prompt, so they load in their
@@ -152,6 +155,7 @@ export function App(props: AppProps) {
               providers={providers}
               today={today}
               initialProviderId={view.providerId}
+              declined={view.declined}
               canWrite={session.canWrite}
               onSend={send}
               onClose={() => {
@@ -184,7 +188,7 @@ export function App(props: AppProps) {
             record={{ ...record, problems: [...record.problems, ...context.problems] }}
             episode={episode}
             directory={providers}
-            onRefer={() => setView({ kind: 'form' })}
+            onRefer={(declined) => setView({ kind: 'form', declined })}
             headingRef={panelHeading}
             hub={props.hub}
           />

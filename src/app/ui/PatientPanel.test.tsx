@@ -228,6 +228,16 @@ describe('PatientPanel with the referral hub', () => {
     );
     fireEvent.click(screen.getByRole('button', { name: 'Refer to another provider' }));
     expect(onRefer).toHaveBeenCalledTimes(1);
+    // The form is told who declined, so it does not offer that provider first again.
+    const declined = [
+      expect.objectContaining({
+        providerId: view({}).provider.id,
+        reason: 'The patient lives or works outside the service’s area: We cover Leeds only.',
+      }),
+    ];
+    expect(onRefer).toHaveBeenCalledWith(declined);
+    fireEvent.click(screen.getByRole('button', { name: 'Refer' }));
+    expect(onRefer).toHaveBeenLastCalledWith(declined);
   });
 
   const outcome = (report = 'Seen twice. Back at work part-time from Monday.') => ({

@@ -19,6 +19,7 @@ import type { PatientRecord } from '../../fhir/record.js';
 import { canCancel, type HubReferral, HubReferralsError } from '../hubReferrals.js';
 import { formatDate, referralStatusLabel, summariseReferrals, type TagColour } from './format.js';
 import { ReferralOutcomeView } from './ReferralOutcome.js';
+import type { DeclinedReferral } from './referralFormState.js';
 
 /** The practice's referral hub, for this patient. */
 export interface PanelHub {
@@ -34,7 +35,7 @@ export interface PatientPanelProps {
   episode?: Episode | undefined;
   /** The provider directory, to name the providers of existing referrals. */
   directory?: readonly Provider[];
-  onRefer(): void;
+  onRefer(declined?: readonly DeclinedReferral[]): void;
   /** Receives the panel's heading, so the app can move focus to it after a prompt closes. */
   headingRef?: RefObject<HTMLHeadingElement | null>;
   /** The practice's referral hub, when the practice has one: the panel shows the referrals' progress. */
@@ -343,6 +344,11 @@ export function PatientPanel({
   const id = useId();
   const { state: hubState, replace } = useHubReferrals(hub);
   const hubReferrals = hubState.kind === 'loaded' ? hubState.referrals : [];
+  // Providers that declined this patient, so the referral form does not offer them first again.
+  const declined: DeclinedReferral[] = hubReferrals
+    .filter((r) => r.status === 'rejected')
+    .map((r) => ({ providerId: r.provider.id, at: r.updatedAt ?? r.createdAt, reason: r.statusReason }));
+  const refer = () => onRefer(declined);
   const onHub = new Set(hubReferrals.map((r) => r.id));
   const referrals = summariseReferrals(record.referrals).filter((r) => !onHub.has(r.key));
   const providerName = (performer: string | undefined) =>
@@ -416,7 +422,7 @@ export function PatientPanel({
               providerName={r.provider.name ?? providerName(r.provider.id)}
               hub={hub}
               onChanged={replace}
-              onRefer={onRefer}
+              onRefer={refer}
             />
           ))}
         </ul>
@@ -438,7 +444,7 @@ export function PatientPanel({
         </ul>
       )}
 
-      <button type="button" className="nhsuk-button nhsuk-button--small" onClick={onRefer}>
+      <button type="button" className="nhsuk-button nhsuk-button--small" onClick={refer}>
         Refer
       </button>
 

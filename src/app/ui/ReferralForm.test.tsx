@@ -48,6 +48,51 @@ function fillAndConsent() {
 afterEach(cleanup);
 
 describe('ReferralForm prefill for Peter', () => {
+  it('lists providers that declined Peter last, says when and why, and does not choose it for the GP', () => {
+    const context = sampleContext('peter');
+    const episode = currentEpisode(episodesOf(context.record.notes, { today: TODAY }));
+    render(
+      <ReferralForm
+        patient={context.record.patient}
+        episode={episode}
+        providers={context.config.directory.providers}
+        today={TODAY}
+        declined={[
+          {
+            providerId: 'case-managed-support',
+            at: '2026-11-20T15:00:00Z',
+            reason: 'The patient lives or works outside the service’s area: We cover Calderdale only.',
+          },
+          { providerId: 'debt-benefits-advice' },
+        ]}
+        onSend={async () => ({ status: 'requested', identifier: 'abc-123' })}
+        onClose={() => {}}
+        now={() => NOW}
+      />,
+    );
+    const radios = screen
+      .getAllByRole('radio')
+      .filter((r) => (r as HTMLInputElement).name === 'provider') as HTMLInputElement[];
+    // Ranked Greenhill, Northfield, Pennine without declines; the two that declined go after Northfield.
+    expect(radios.map((r) => r.labels?.[0]?.textContent)).toEqual([
+      'Northfield Work Coach Service',
+      'Greenhill Money and Benefits Advice',
+      'Pennine Work and Wellbeing Case Management',
+    ]);
+    expect(radio('Northfield Work Coach Service').checked).toBe(true);
+    const pennine = radio('Pennine Work and Wellbeing Case Management');
+    expect(pennine.checked).toBe(false);
+    const hint = document.getElementById(pennine.getAttribute('aria-describedby') as string);
+    expect(hint?.textContent).toMatch(
+      /Declined this patient on 20 Nov(ember)? 2026: The patient lives or works outside the service’s area: We cover Calderdale only\./,
+    );
+    expect(
+      document.getElementById(
+        radio('Northfield Work Coach Service').getAttribute('aria-describedby') as string,
+      )?.textContent,
+    ).not.toMatch(/Declined/);
+  });
+
   it('ranks the eligible providers first, preselects one for the condition, and shows only its services', () => {
     setup();
     const radios = screen

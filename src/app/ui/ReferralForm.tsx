@@ -13,7 +13,7 @@ import {
   SHARE_CATEGORIES,
   type ShareCategory,
 } from '../../domain/codes.js';
-import type { CalendarDate } from '../../domain/dates.js';
+import { type CalendarDate, londonDateOf } from '../../domain/dates.js';
 import { MODALITY_LABELS, type Provider, SERVICE_TYPE_LABELS } from '../../domain/directory.js';
 import type { Episode } from '../../domain/episodes.js';
 import type { PatientFacts } from '../../domain/patient.js';
@@ -23,9 +23,11 @@ import {
   GENERAL_WORDING,
   ReferralInputError,
 } from '../../domain/referral.js';
+import { formatDate } from './format.js';
 import {
   type ContactMethod,
   DEFAULT_SHARE_WITH_EMPLOYER,
+  type DeclinedReferral,
   FIELD_IDS,
   type FieldError,
   type FieldName,
@@ -36,7 +38,6 @@ import {
   rankForPatient,
   validateFormState,
 } from './referralFormState.js';
-
 import type { Delivery, SendResult } from './types.js';
 
 export type { SendResult };
@@ -50,6 +51,8 @@ export interface ReferralFormProps {
   today: CalendarDate;
   /** Start with this provider (e.g. the prompt's recommendation) when it is eligible. */
   initialProviderId?: string | undefined;
+  /** Providers that declined this patient: listed last, saying so, and never chosen by default. */
+  declined?: readonly DeclinedReferral[] | undefined;
   /** False when the launch cannot write to the record: the referral still goes to the provider. */
   canWrite?: boolean;
   /** Sends the referral (the app builds the FHIR Bundle with buildReferral); resolves with its state. */
@@ -57,6 +60,12 @@ export interface ReferralFormProps {
   /** Leave the form (Cancel, or "Back to the patient" after sending). */
   onClose(): void;
   now?: () => Date;
+}
+
+/** " on 21 November 2026" for a provider's decline time, or nothing when the hub gave no usable time. */
+function declinedOn(at: string | undefined): string {
+  const ms = at === undefined ? Number.NaN : Date.parse(at);
+  return Number.isNaN(ms) ? '' : ` on ${formatDate(londonDateOf(new Date(ms)))}`;
 }
 
 const STATUS_LABELS: Record<EmploymentStatus, string> = {
@@ -119,10 +128,25 @@ export function ReferralForm(props: ReferralFormProps) {
     () => rankForPatient(patient, episode, providers, today),
     [patient, episode, providers, today],
   );
-  const eligible = ranked.filter((r) => r.result.eligible);
+  const declined = props.declined ?? [];
+  const declinedBy = (id: string) => declined.find((d) => d.providerId === id);
+  // Providers that declined this patient go last: the GP should not bounce the patient back to them.
+  const eligible = ranked
+    .filter((r) => r.result.eligible)
+    .sort(
+      (a, b) =>
+        Number(declinedBy(a.provider.id) !== undefined) - Number(declinedBy(b.provider.id) !== undefined),
+    );
   const ineligible = ranked.filter((r) => !r.result.eligible);
   const [state, setState] = useState<FormState>(() =>
-    initialFormState({ patient, episode, ranked, initialProviderId: props.initialProviderId, today }),
+    initialFormState({
+      patient,
+      episode,
+      ranked,
+      initialProviderId: props.initialProviderId,
+      today,
+      declinedIds: declined.map((d) => d.providerId),
+    }),
   );
   const [errors, setErrors] = useState<FieldError[]>([]);
   const fromRecord = useMemo(() => preferredContacts(patient.telecom, today), [patient.telecom, today]);
@@ -248,6 +272,7 @@ export function ReferralForm(props: ReferralFormProps) {
               {eligible.map(({ provider: p, result }, i) => {
                 const id = i === 0 ? FIELD_IDS.provider : `rf-provider-${p.id}`;
                 const toConfirm = result.eligible ? result.toConfirm : [];
+                const refused = declinedBy(p.id);
                 return (
                   <div className="nhsuk-radios__item" key={p.id}>
                     <input
@@ -266,6 +291,13 @@ export function ReferralForm(props: ReferralFormProps) {
                     <div className="nhsuk-hint nhsuk-radios__hint" id={`${id}-hint`}>
                       Usual wait {p.waitingTimeDays} days;{' '}
                       {p.services.map((s) => SERVICE_TYPE_LABELS[s]).join(', ')}
+                      {refused && (
+                        <strong className="fp-declined-note">
+                          {' '}
+                          Declined this patient{declinedOn(refused.at)}
+                          {refused.reason ? `: ${refused.reason.replace(/\.$/, '')}` : ''}.
+                        </strong>
+                      )}
                       {toConfirm.length > 0 && (
                         <ul className="nhsuk-list nhsuk-list--bullet fp-hint-list">
                           {toConfirm.map((t) => (

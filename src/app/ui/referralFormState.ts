@@ -122,12 +122,23 @@ export function fitToProvider(
   return { serviceTypes, modality };
 }
 
+/** A provider that declined a referral for this patient (from the referral hub), shown on the form. */
+export interface DeclinedReferral {
+  providerId: string;
+  /** When it declined (ISO date-time), when the hub said. */
+  at?: string | undefined;
+  /** The provider's reason, in its words. */
+  reason?: string | undefined;
+}
+
 export interface PrefillInput {
   patient: PatientFacts;
   episode?: Episode | undefined;
   ranked: readonly RankedProvider[];
   /** The provider to start with (e.g. the prompt's recommendation), when eligible. */
   initialProviderId?: string | undefined;
+  /** Providers that declined this patient: never the default choice (the GP may still pick one). */
+  declinedIds?: readonly string[] | undefined;
   /** Today: phone numbers and email addresses whose period ended before it are not offered. */
   today?: CalendarDate | undefined;
 }
@@ -172,8 +183,11 @@ export function initialFormState({
   ranked,
   initialProviderId,
   today,
+  declinedIds = [],
 }: PrefillInput): FormState {
-  const eligible = ranked.filter((r) => r.result.eligible).map((r) => r.provider);
+  const eligible = ranked
+    .filter((r) => r.result.eligible && !declinedIds.includes(r.provider.id))
+    .map((r) => r.provider);
   // Without a provider from the prompt: the first (shortest wait) of those that specialise in the
   // patient's condition groups, else the first eligible.
   const groups = episodeGroups(episode);
