@@ -48,12 +48,18 @@ async function openSignIn(
   clientId: string,
 ): Promise<{ page: Page; landed: () => Promise<URL> }> {
   const page = await newUkPage(browser, { width, today: null });
+  // Every wait in this file ends well inside jest's limit, with Playwright saying what it waited for.
+  page.setDefaultTimeout(20_000);
+  page.setDefaultNavigationTimeout(20_000);
   const { url, redirectUri } = authorizeUrl(clientId);
+  // Armed before anything is clicked, so a redirect that commits quickly is not missed.
+  const arrival = page.waitForURL((u) => u.href.startsWith(redirectUri), { waitUntil: 'commit' });
+  arrival.catch(() => undefined);
   await page.goto(url);
   return {
     page,
     landed: async () => {
-      await page.waitForURL((u) => u.href.startsWith(redirectUri), { waitUntil: 'commit' });
+      await arrival;
       return new URL(page.url());
     },
   };
