@@ -1,11 +1,13 @@
 /**
- * Staff sign-in for the provider inbox: OpenID Connect authorization code flow with PKCE S256, by hand
- * (fetch + crypto.subtle; no library). The hub says where to sign in (GET /inbox/api/sign-in →
- * issuer, client id, resource); the issuer's discovery document gives the endpoints.
+ * Staff sign-in for the provider inbox and the IT-lead console: OpenID Connect authorization code flow
+ * with PKCE S256, by hand (fetch + crypto.subtle; no library). The hub says where to sign in (GET
+ * /inbox/api/sign-in or /admin/api/sign-in → issuer, client id, resource); the issuer's discovery
+ * document gives the endpoints. `staffSignIn({ redirectPath, storagePrefix })` makes one for a page;
+ * the inbox's (redirect `/inbox/`, keys `fitnote-inbox.*`) is also exported as plain functions.
  *
  * - beginSignIn: remembers state, nonce, code verifier and the page the person was on in
  *   sessionStorage, then sends the browser to the authorization endpoint (redirect_uri
- *   `${origin}/inbox/`, scope `openid fitnote`, resource = the hub's audience).
+ *   `${origin}${redirectPath}`, scope `openid fitnote`, resource = the hub's audience).
  * - completeSignIn: on return (?code&state, or ?error), checks the state, exchanges the code at the
  *   token endpoint with the verifier, checks the ID token's nonce, keeps the access token (and the
  *   staff member's name) in sessionStorage, and gives back the page to return to.
@@ -36,8 +38,6 @@ interface Pending {
   redirectUri: string;
 }
 
-const SESSION_KEY = 'fitnote-inbox.session';
-const PENDING_KEY = 'fitnote-inbox.pending';
 export const SCOPE = 'openid fitnote';
 
 /** A sign-in problem to show the person (plain English). */
@@ -63,10 +63,6 @@ async function challengeOf(verifier: string): Promise<string> {
   return base64url(new Uint8Array(digest));
 }
 
-export function redirectUri(): string {
-  return `${location.origin}/inbox/`;
-}
-
 async function discover(issuer: string): Promise<{ authorization_endpoint: string; token_endpoint: string }> {
   const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
   let doc: { authorization_endpoint?: unknown; token_endpoint?: unknown };
@@ -84,35 +80,6 @@ async function discover(issuer: string): Promise<{ authorization_endpoint: strin
   return { authorization_endpoint: doc.authorization_endpoint, token_endpoint: doc.token_endpoint };
 }
 
-/** Sends the browser to the sign-in service; `returnTo` is the inbox page to come back to. */
-export async function beginSignIn(config: SignInConfig, returnTo: string): Promise<void> {
-  const endpoints = await discover(config.issuer);
-  const pending: Pending = {
-    state: randomString(),
-    nonce: randomString(),
-    verifier: randomString(),
-    returnTo,
-    tokenEndpoint: endpoints.token_endpoint,
-    clientId: config.clientId,
-    redirectUri: redirectUri(),
-  };
-  sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
-  const url = new URL(endpoints.authorization_endpoint);
-  const params: Record<string, string> = {
-    response_type: 'code',
-    client_id: config.clientId,
-    redirect_uri: pending.redirectUri,
-    scope: SCOPE,
-    resource: config.resource,
-    state: pending.state,
-    nonce: pending.nonce,
-    code_challenge: await challengeOf(pending.verifier),
-    code_challenge_method: 'S256',
-  };
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-  location.assign(url.toString());
-}
-
 function claimsOf(jwt: string | undefined): Record<string, unknown> {
   const part = jwt?.split('.')[1];
   if (part === undefined) return {};
@@ -125,73 +92,147 @@ function claimsOf(jwt: string | undefined): Record<string, unknown> {
   }
 }
 
-/**
- * Finishes a sign-in when the address carries its answer; returns the page to go back to, or
- * undefined when this is not a return from the sign-in service. Throws SignInError in plain English.
- */
-export async function completeSignIn(): Promise<string | undefined> {
-  const params = new URLSearchParams(location.search);
-  const code = params.get('code');
-  const error = params.get('error');
-  if (code === null && error === null) return undefined;
-  const stored = sessionStorage.getItem(PENDING_KEY);
-  sessionStorage.removeItem(PENDING_KEY);
-  // The code must not stay in the address (history, a reload).
-  history.replaceState(null, '', location.pathname);
-  const pending = stored === null ? undefined : (JSON.parse(stored) as Pending);
-  if (error !== null) {
-    throw new SignInError(
-      error === 'access_denied'
-        ? 'You cancelled signing in. Sign in to see your service’s referrals.'
-        : 'The sign-in service could not sign you in. Try again; if it goes on, tell your service’s administrator.',
-    );
-  }
-  if (pending === undefined || params.get('state') !== pending.state)
-    throw new SignInError('That sign-in was started in another tab or has already been used. Sign in again.');
-  let body: { access_token?: unknown; id_token?: unknown; expires_in?: unknown };
-  try {
-    const res = await fetch(pending.tokenEndpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code: code as string,
-        redirect_uri: pending.redirectUri,
-        client_id: pending.clientId,
-        code_verifier: pending.verifier,
-      }),
-    });
-    body = (await res.json()) as typeof body;
-    if (!res.ok) throw new Error(String(res.status));
-  } catch {
-    throw new SignInError('Signing in did not finish (the sign-in service refused the code). Sign in again.');
-  }
-  if (typeof body.access_token !== 'string')
-    throw new SignInError('The sign-in service gave no access token. Sign in again.');
-  const idClaims = claimsOf(typeof body.id_token === 'string' ? body.id_token : undefined);
-  if (idClaims.nonce !== pending.nonce)
-    throw new SignInError('The sign-in answer was not for this sign-in. Sign in again.');
-  const session: Session = {
-    accessToken: body.access_token,
-    expiresAt: Date.now() + (typeof body.expires_in === 'number' ? body.expires_in : 3600) * 1000,
-    ...(typeof idClaims.name === 'string' ? { name: idClaims.name } : {}),
-  };
-  sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
-  return pending.returnTo;
+export interface StaffSignInOptions {
+  /** The page the sign-in service sends the browser back to, e.g. '/inbox/' or '/admin/'. */
+  redirectPath: string;
+  /** sessionStorage key prefix, e.g. 'fitnote-inbox' (keys `<prefix>.session`, `<prefix>.pending`). */
+  storagePrefix: string;
+  /** Said when the person cancels at the sign-in service. */
+  cancelledMessage?: string;
+  /** Whose administrator to tell, e.g. 'your service’s administrator'. */
+  administrator?: string;
 }
 
-/** The current sign-in, if any. */
-export function currentSession(): Session | undefined {
-  const raw = sessionStorage.getItem(SESSION_KEY);
-  if (raw === null) return undefined;
-  try {
-    return JSON.parse(raw) as Session;
-  } catch {
-    return undefined;
-  }
+export interface StaffSignIn {
+  redirectUri(): string;
+  beginSignIn(config: SignInConfig, returnTo: string): Promise<void>;
+  completeSignIn(): Promise<string | undefined>;
+  currentSession(): Session | undefined;
+  forgetSession(): void;
 }
 
-/** Forgets the sign-in (sign-out, or the hub said it has expired). */
-export function forgetSession(): void {
-  sessionStorage.removeItem(SESSION_KEY);
+export function staffSignIn(options: StaffSignInOptions): StaffSignIn {
+  const SESSION_KEY = `${options.storagePrefix}.session`;
+  const PENDING_KEY = `${options.storagePrefix}.pending`;
+  const administrator = options.administrator ?? 'your service’s administrator';
+  const cancelled =
+    options.cancelledMessage ?? 'You cancelled signing in. Sign in to see your service’s referrals.';
+
+  function redirectUri(): string {
+    return `${location.origin}${options.redirectPath}`;
+  }
+
+  /** Sends the browser to the sign-in service; `returnTo` is the inbox page to come back to. */
+  async function beginSignIn(config: SignInConfig, returnTo: string): Promise<void> {
+    const endpoints = await discover(config.issuer);
+    const pending: Pending = {
+      state: randomString(),
+      nonce: randomString(),
+      verifier: randomString(),
+      returnTo,
+      tokenEndpoint: endpoints.token_endpoint,
+      clientId: config.clientId,
+      redirectUri: redirectUri(),
+    };
+    sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
+    const url = new URL(endpoints.authorization_endpoint);
+    const params: Record<string, string> = {
+      response_type: 'code',
+      client_id: config.clientId,
+      redirect_uri: pending.redirectUri,
+      scope: SCOPE,
+      resource: config.resource,
+      state: pending.state,
+      nonce: pending.nonce,
+      code_challenge: await challengeOf(pending.verifier),
+      code_challenge_method: 'S256',
+    };
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    location.assign(url.toString());
+  }
+
+  /**
+   * Finishes a sign-in when the address carries its answer; returns the page to go back to, or
+   * undefined when this is not a return from the sign-in service. Throws SignInError in plain English.
+   */
+  async function completeSignIn(): Promise<string | undefined> {
+    const params = new URLSearchParams(location.search);
+    const code = params.get('code');
+    const error = params.get('error');
+    if (code === null && error === null) return undefined;
+    const stored = sessionStorage.getItem(PENDING_KEY);
+    sessionStorage.removeItem(PENDING_KEY);
+    // The code must not stay in the address (history, a reload).
+    history.replaceState(null, '', location.pathname);
+    const pending = stored === null ? undefined : (JSON.parse(stored) as Pending);
+    if (error !== null) {
+      throw new SignInError(
+        error === 'access_denied'
+          ? cancelled
+          : `The sign-in service could not sign you in. Try again; if it goes on, tell ${administrator}.`,
+      );
+    }
+    if (pending === undefined || params.get('state') !== pending.state)
+      throw new SignInError(
+        'That sign-in was started in another tab or has already been used. Sign in again.',
+      );
+    let body: { access_token?: unknown; id_token?: unknown; expires_in?: unknown };
+    try {
+      const res = await fetch(pending.tokenEndpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: code as string,
+          redirect_uri: pending.redirectUri,
+          client_id: pending.clientId,
+          code_verifier: pending.verifier,
+        }),
+      });
+      body = (await res.json()) as typeof body;
+      if (!res.ok) throw new Error(String(res.status));
+    } catch {
+      throw new SignInError(
+        'Signing in did not finish (the sign-in service refused the code). Sign in again.',
+      );
+    }
+    if (typeof body.access_token !== 'string')
+      throw new SignInError('The sign-in service gave no access token. Sign in again.');
+    const idClaims = claimsOf(typeof body.id_token === 'string' ? body.id_token : undefined);
+    if (idClaims.nonce !== pending.nonce)
+      throw new SignInError('The sign-in answer was not for this sign-in. Sign in again.');
+    const session: Session = {
+      accessToken: body.access_token,
+      expiresAt: Date.now() + (typeof body.expires_in === 'number' ? body.expires_in : 3600) * 1000,
+      ...(typeof idClaims.name === 'string' ? { name: idClaims.name } : {}),
+    };
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+    return pending.returnTo;
+  }
+
+  /** The current sign-in, if any. */
+  function currentSession(): Session | undefined {
+    const raw = sessionStorage.getItem(SESSION_KEY);
+    if (raw === null) return undefined;
+    try {
+      return JSON.parse(raw) as Session;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Forgets the sign-in (sign-out, or the hub said it has expired). */
+  function forgetSession(): void {
+    sessionStorage.removeItem(SESSION_KEY);
+  }
+
+  return { redirectUri, beginSignIn, completeSignIn, currentSession, forgetSession };
 }
+
+/** The provider inbox's sign-in (redirect `/inbox/`, this tab's `fitnote-inbox.*` keys). */
+const inbox = staffSignIn({ redirectPath: '/inbox/', storagePrefix: 'fitnote-inbox' });
+export const redirectUri = inbox.redirectUri;
+export const beginSignIn = inbox.beginSignIn;
+export const completeSignIn = inbox.completeSignIn;
+export const currentSession = inbox.currentSession;
+export const forgetSession = inbox.forgetSession;

@@ -1,0 +1,116 @@
+/**
+ * The IT-lead console's calls to the hub (same origin: the hub serves the console at /admin/).
+ *   apiFetch<T>(path, init?)  JSON in (`json`) and out, with this tab's staff token; a 401 → SignInNeeded
+ *                             (sign in again); any other failure → ApiProblem(status, problems[]) in
+ *                             plain English, the hub's own words when it gave an OperationOutcome.
+ *   apiDownload(path, name)   the same, but saves the answer as a file (export, CSV).
+ * The sign-in itself is src/provider/auth.ts's hand-written OIDC PKCE flow, redirected to /admin/.
+ */
+import { type SignInConfig, staffSignIn } from '../provider/auth.js';
+
+export type { SignInConfig };
+
+/** The console's sign-in: redirect `/admin/`, this tab's `fitnote-admin.*` sessionStorage keys. */
+export const consoleSignIn = staffSignIn({
+  redirectPath: '/admin/',
+  storagePrefix: 'fitnote-admin',
+  cancelledMessage: 'You cancelled signing in. Sign in to change your practice’s prompts.',
+  administrator: 'whoever runs your practice’s referral hub',
+});
+
+/** Dispatched on window when the hub answers 401: the shell asks the person to sign in again. */
+export const SIGN_IN_NEEDED_EVENT = 'fitnote-admin:sign-in-needed';
+
+/** The hub refused the token (missing or expired): sign in again. */
+export class SignInNeeded extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SignInNeeded';
+  }
+}
+
+/** Anything else that went wrong, in plain English (one line per problem). */
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly problems: string[],
+    /** The OperationOutcome issues' expressions, in the same order as problems (for inline messages). */
+    readonly expressions: Array<string | undefined> = [],
+  ) {
+    super(problems.join(' '));
+    this.name = 'ApiProblem';
+  }
+}
+
+interface Outcome {
+  issue?: Array<{ diagnostics?: string; details?: { text?: string }; expression?: string[] }>;
+}
+
+async function problemOf(res: Response): Promise<ApiProblem> {
+  try {
+    const body = (await res.json()) as Outcome;
+    const issues = (body.issue ?? []).filter((i) => (i.details?.text ?? i.diagnostics ?? '') !== '');
+    if (issues.length > 0)
+      return new ApiProblem(
+        res.status,
+        issues.map((i) => i.details?.text ?? i.diagnostics ?? ''),
+        issues.map((i) => i.expression?.[0]),
+      );
+  } catch {
+    // Not an OperationOutcome: fall through to the general words.
+  }
+  return new ApiProblem(res.status, [
+    `The referral hub answered ${res.status}. Try again in a minute; if it goes on, tell whoever runs your practice’s referral hub.`,
+  ]);
+}
+
+async function send(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const { json, headers: given, ...rest } = init;
+  const headers = new Headers(given);
+  if (!headers.has('accept')) headers.set('accept', 'application/json');
+  const token = consoleSignIn.currentSession()?.accessToken;
+  if (token !== undefined && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
+  let body = rest.body;
+  if (json !== undefined) {
+    headers.set('content-type', 'application/json');
+    body = JSON.stringify(json);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, { ...rest, headers, ...(body !== undefined ? { body } : {}) });
+  } catch {
+    throw new ApiProblem(0, [
+      'The referral hub cannot be reached. Check your connection and try again; nothing has been changed.',
+    ]);
+  }
+  if (res.status === 401) {
+    const problem = await problemOf(res);
+    consoleSignIn.forgetSession();
+    // The console's shell listens for this and shows the sign-in screen (coming back to this page).
+    if (typeof window !== 'undefined') window.dispatchEvent(new CustomEvent(SIGN_IN_NEEDED_EVENT));
+    throw new SignInNeeded(problem.problems.join(' '));
+  }
+  if (!res.ok) throw await problemOf(res);
+  return res;
+}
+
+export async function apiFetch<T>(path: string, init?: RequestInit & { json?: unknown }): Promise<T> {
+  const res = await send(path, init);
+  if (res.status === 204) return undefined as T;
+  const type = res.headers.get('content-type') ?? '';
+  return (type.includes('json') ? await res.json() : await res.text()) as T;
+}
+
+/** Fetches with the token and saves the answer as `filename` (the browser's download). */
+export async function apiDownload(path: string, filename: string): Promise<void> {
+  const res = await send(path, { headers: { accept: '*/*' } });
+  const blob = await res.blob();
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
