@@ -39,6 +39,8 @@ export interface SimulationOptions {
   includeDisabled?: boolean;
   /** Replay every single day instead of only the days that can change an outcome (for checking). */
   everyDay?: boolean;
+  /** Called for every prompt counted (inside the window), with the day it first fired: for per-month series. */
+  onPrompt?: (ruleId: string, day: DayNumber) => void;
 }
 
 export interface RuleFigures {
@@ -168,6 +170,7 @@ export function simulate(
         seen.add(key);
         if (day < from) continue;
         prompts.set(rule.id, (prompts.get(rule.id) ?? 0) + 1);
+        options.onPrompt?.(rule.id, day);
         promptedRules.add(rule.id);
       }
     }
