@@ -16,6 +16,8 @@ const PAGE_OUTPUT: Record<string, string> = {
   'src/app/index.html': 'app/index.html',
   // The provider inbox, served by the referral hub at /inbox/ (its chunks from /app/assets/).
   'src/provider/index.html': 'inbox/index.html',
+  // The IT-lead console, served by the referral hub at /admin/ (its chunks from /app/assets/).
+  'src/admin/index.html': 'admin/index.html',
 };
 
 function pageOutputPaths(): Plugin {
@@ -63,6 +65,7 @@ export default defineConfig({
         launch: resolve(import.meta.dirname, 'launch/index.html'),
         app: resolve(import.meta.dirname, 'src/app/index.html'),
         inbox: resolve(import.meta.dirname, 'src/provider/index.html'),
+        admin: resolve(import.meta.dirname, 'src/admin/index.html'),
       },
     },
   },

@@ -29,6 +29,7 @@ import { PracticeConfigs } from './config/practices.js';
 import { ConfigBrokenError, type ConfigSource } from './config/source.js';
 import type { HubSettings } from './env.js';
 import { describeError, FHIR_JSON, operationOutcome, type Problem } from './errors.js';
+import { registerAdminPages } from './routes/adminPages.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerConfigRoutes } from './routes/config.js';
 import { agentOf, type RouteDeps } from './routes/deps.js';
@@ -83,6 +84,7 @@ const ROUTES: Array<{ pattern: RegExp; methods: string[] }> = [
   { pattern: /^\/inbox\/api\/referrals\/[^/]+\/actions\/?$/, methods: ['POST'] },
   { pattern: /^\/inbox\/api\/(referrals(\/[^/]+)?|sign-in)\/?$/, methods: ['GET'] },
   { pattern: /^\/inbox(\/(?!api(\/|$)).*)?$/, methods: ['GET'] },
+  { pattern: /^\/admin(\/(?!api(\/|$)).*)?$/, methods: ['GET'] },
   { pattern: /^\/app\/assets\/[^/]+$/, methods: ['GET'] },
 ];
 
@@ -204,6 +206,7 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
   registerAuditRoutes(app, deps);
   registerInboxRoutes(app, deps, { oidc: settings.oidc });
   registerInboxPages(app, options.webRoot === undefined ? {} : { webRoot: options.webRoot });
+  registerAdminPages(app, options.webRoot === undefined ? {} : { webRoot: options.webRoot });
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = pathOf(request.url);

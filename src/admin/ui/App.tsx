@@ -145,7 +145,7 @@ export function App(props: { signInProblem?: string }) {
       <a className="nhsuk-skip-link" href="#main">
         Skip to main content
       </a>
-      <header className="nhsuk-header ad-header" role="banner">
+      <header className="nhsuk-header ad-header">
         <div className="nhsuk-header__container nhsuk-width-container ad-header__container">
           <div className="ad-header__service">
             <a
