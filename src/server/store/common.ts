@@ -4,13 +4,20 @@
  * and list limits.
  */
 import type { Bundle } from '@medplum/fhirtypes';
+import { DECLINE_REASON_WORDS, DECLINE_REASONS } from '../../domain/outcome.js';
 import {
   type AttemptResult,
   type AuditRecord,
+  type ConfigKind,
+  type ConfigVersion,
   type DeliveryMode,
   type DeliveryState,
   type NewAuditRecord,
+  type NewConfigVersion,
   type NewReferral,
+  type PromptAction,
+  type PromptEvent,
+  type ReferralFigureRow,
   type ReferralStatus,
   STATUS_TRANSITIONS,
   type StatusChange,
@@ -347,4 +354,170 @@ export function statusAudit(
     providerId: referral.providerId,
     detail,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration versions (the IT-lead console).
+
+const KIND_WORDS: Record<ConfigKind, string> = { rules: 'prompt rules', directory: 'provider directory' };
+
+export function configVersionNotFound(practiceOds: string, kind: ConfigKind, version: number) {
+  return new StoreConflictError(
+    `The practice ${practiceOds} has no version ${version} of its ${KIND_WORDS[kind]}. Reload the list of versions and choose one shown there.`,
+    'not-found',
+  );
+}
+
+/** The columns of a config_versions row joined with config_live (body still JSON text). */
+export interface ConfigVersionRowValues {
+  practice_ods: string;
+  kind: string;
+  version: number;
+  body: string;
+  author: string;
+  author_name: string | null;
+  created_at: number;
+  note: string | null;
+  published_at: number | null;
+  published_by: string | null;
+  /** The live version for this practice and kind (null when none is published). */
+  live_version: number | null;
+}
+
+export function configVersionFromRow(row: ConfigVersionRowValues): ConfigVersion {
+  const version: ConfigVersion = {
+    practiceOds: row.practice_ods,
+    kind: row.kind as ConfigKind,
+    version: row.version,
+    body: JSON.parse(row.body),
+    author: row.author,
+    createdAt: row.created_at,
+    published: row.live_version !== null && row.live_version === row.version,
+  };
+  if (row.author_name !== null) version.authorName = row.author_name;
+  if (row.note !== null) version.note = row.note;
+  if (row.published_at !== null) version.publishedAt = row.published_at;
+  if (row.published_by !== null) version.publishedBy = row.published_by;
+  return version;
+}
+
+export function configSavedAudit(v: NewConfigVersion, version: number, now: number): NewAuditRecord {
+  return {
+    at: now,
+    action: 'config-saved',
+    outcome: '0',
+    agent: v.author,
+    practiceOds: v.practiceOds,
+    detail: {
+      text: `Version ${version} of the ${KIND_WORDS[v.kind]} was saved${v.note ? ` (${v.note})` : ''}.`,
+      kind: v.kind,
+      version,
+      ...(v.authorName ? { authorName: v.authorName } : {}),
+    },
+  };
+}
+
+export function configPublishedAudit(
+  practiceOds: string,
+  kind: ConfigKind,
+  version: number,
+  previous: number | null,
+  author: string,
+  now: number,
+): NewAuditRecord {
+  return {
+    at: now,
+    action: 'config-published',
+    outcome: '0',
+    agent: author,
+    practiceOds,
+    detail: {
+      text: `Version ${version} of the ${KIND_WORDS[kind]} was published${previous !== null && previous !== version ? ` in place of version ${previous}` : ''}; GPs get it on their next launch.`,
+      kind,
+      version,
+      ...(previous !== null ? { previousVersion: previous } : {}),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prompt events and figure rows.
+
+export interface PromptEventRowValues {
+  practice_ods: string;
+  card: string;
+  rule_id: string;
+  action: string;
+  at: number;
+  agent: string;
+  reason_code: string | null;
+  referral_id: string | null;
+  provider_id: string | null;
+}
+
+export function promptEventFromRow(row: PromptEventRowValues): PromptEvent {
+  const event: PromptEvent = {
+    practiceOds: row.practice_ods,
+    card: row.card,
+    ruleId: row.rule_id,
+    action: row.action as PromptAction,
+    at: row.at,
+    agent: row.agent,
+  };
+  if (row.reason_code !== null) event.reasonCode = row.reason_code;
+  if (row.referral_id !== null) event.referralId = row.referral_id;
+  if (row.provider_id !== null) event.providerId = row.provider_id;
+  return event;
+}
+
+export function promptEventValues(event: PromptEvent): PromptEventRowValues {
+  return {
+    practice_ods: event.practiceOds,
+    card: event.card,
+    rule_id: event.ruleId,
+    action: event.action,
+    at: event.at,
+    agent: event.agent,
+    reason_code: event.reasonCode ?? null,
+    referral_id: event.referralId ?? null,
+    provider_id: event.providerId ?? null,
+  };
+}
+
+/**
+ * The decline reason code a rejected referral's reason text starts with (planProviderAction writes
+ * "<the reason's words>." or "<the reason's words>: <text>"), else the text as it is.
+ */
+export function declineReasonCode(statusReason: string): string {
+  for (const code of DECLINE_REASONS) {
+    const words = DECLINE_REASON_WORDS[code];
+    if (statusReason === `${words}.` || statusReason.startsWith(`${words}:`)) return code;
+  }
+  return statusReason;
+}
+
+export interface FigureRowValues {
+  id: string;
+  provider_id: string;
+  created_at: number;
+  status: string;
+  status_reason: string | null;
+  acknowledged_at: number | null;
+  completed_at: number | null;
+}
+
+export function figureRowFromRow(row: FigureRowValues): ReferralFigureRow {
+  const figure: ReferralFigureRow = {
+    id: row.id,
+    providerId: row.provider_id,
+    createdAt: row.created_at,
+    status: row.status as ReferralStatus,
+  };
+  if (row.status_reason !== null) {
+    figure.statusReason =
+      row.status === 'rejected' ? declineReasonCode(row.status_reason) : row.status_reason;
+  }
+  if (row.acknowledged_at !== null) figure.acknowledgedAt = row.acknowledged_at;
+  if (row.completed_at !== null) figure.completedAt = row.completed_at;
+  return figure;
 }

@@ -12,6 +12,14 @@
  *   `lease_until`/`leased_by`; an item is in flight while `lease_until` is in the future.
  * - `audit`: the append-only trail (AuditEvent-shaped). Triggers refuse UPDATE and DELETE.
  *
+ * Migration 2 (the IT-lead console):
+ * - `config_versions`: every saved version of a practice's rules file or directory, numbered 1, 2, 3 …
+ *   per (practice_ods, kind); `published_at`/`published_by` say when it was last published.
+ *   `body` is the JSON text exactly as saved (TEXT on both backends: jsonb would reorder its keys).
+ * - `config_live`: which version is live (published) per (practice_ods, kind): one row each.
+ * - `prompt_events`: what GPs did with prompt cards (shown, referred, …); the same
+ *   (practice_ods, card, action, at) is stored once.
+ *
  * Times are integers (ms since the epoch): INTEGER on SQLite, BIGINT on Postgres. JSON is TEXT on
  * SQLite and jsonb on Postgres.
  */
@@ -93,6 +101,48 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'The audit trail is append-only: records cannot be deleted.'); END;
 `,
   },
+  {
+    version: 2,
+    name: 'configuration versions and prompt events',
+    sql: `
+CREATE TABLE config_versions (
+  practice_ods TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('rules', 'directory')),
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  author TEXT NOT NULL,
+  author_name TEXT,
+  created_at INTEGER NOT NULL,
+  note TEXT,
+  published_at INTEGER,
+  published_by TEXT,
+  PRIMARY KEY (practice_ods, kind, version)
+);
+
+CREATE TABLE config_live (
+  practice_ods TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('rules', 'directory')),
+  version INTEGER NOT NULL,
+  PRIMARY KEY (practice_ods, kind),
+  FOREIGN KEY (practice_ods, kind, version) REFERENCES config_versions (practice_ods, kind, version)
+);
+
+CREATE TABLE prompt_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  practice_ods TEXT NOT NULL,
+  card TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('shown', 'referred', 'self-referral', 'snoozed', 'overridden')),
+  at INTEGER NOT NULL,
+  agent TEXT NOT NULL,
+  reason_code TEXT,
+  referral_id TEXT,
+  provider_id TEXT,
+  UNIQUE (practice_ods, card, action, at)
+);
+CREATE INDEX prompt_events_practice_at ON prompt_events (practice_ods, at);
+`,
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -168,6 +218,48 @@ END
 $fn$;
 CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
   FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+`,
+  },
+  {
+    version: 2,
+    name: 'configuration versions and prompt events',
+    sql: `
+CREATE TABLE config_versions (
+  practice_ods TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('rules', 'directory')),
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  author TEXT NOT NULL,
+  author_name TEXT,
+  created_at BIGINT NOT NULL,
+  note TEXT,
+  published_at BIGINT,
+  published_by TEXT,
+  PRIMARY KEY (practice_ods, kind, version)
+);
+
+CREATE TABLE config_live (
+  practice_ods TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('rules', 'directory')),
+  version INTEGER NOT NULL,
+  PRIMARY KEY (practice_ods, kind),
+  FOREIGN KEY (practice_ods, kind, version) REFERENCES config_versions (practice_ods, kind, version)
+);
+
+CREATE TABLE prompt_events (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  practice_ods TEXT NOT NULL,
+  card TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('shown', 'referred', 'self-referral', 'snoozed', 'overridden')),
+  at BIGINT NOT NULL,
+  agent TEXT NOT NULL,
+  reason_code TEXT,
+  referral_id TEXT,
+  provider_id TEXT,
+  UNIQUE (practice_ods, card, action, at)
+);
+CREATE INDEX prompt_events_practice_at ON prompt_events (practice_ods, at);
 `,
   },
 ];

@@ -18,6 +18,8 @@
  *   holds the lock for one short statement pair, so serialising claims costs little.
  * - Lock order is always referral row, then outbox row (updateStatus, recordAttempt), so status
  *   changes and attempt records cannot deadlock.
+ * - saveConfigVersion / publishConfigVersion: take pg_advisory_xact_lock(CONFIG_LOCK, hashtext(practice/kind))
+ *   first, so two saves for one practice and kind number their versions one after the other.
  * - migrate: each migration runs in its own transaction under pg_advisory_xact_lock(MIGRATE_LOCK) and
  *   re-checks schema_migrations after taking the lock, so hubs starting together apply it once.
  */
@@ -29,12 +31,22 @@ import {
   auditFromRow,
   badTransition,
   type CancelPlan,
+  type ConfigVersionRowValues,
   canTransition,
+  configPublishedAudit,
+  configSavedAudit,
+  configVersionFromRow,
+  configVersionNotFound,
+  type FigureRowValues,
+  figureRowFromRow,
   listLimit,
   newStoredReferral,
   notFound,
+  type PromptEventRowValues,
   planCancel,
   planStatusUpdate,
+  promptEventFromRow,
+  promptEventValues,
   type ReferralRowValues,
   referralFromRow,
   statusAudit,
@@ -46,10 +58,17 @@ import type {
   AuditFilter,
   AuditRecord,
   ClaimOptions,
+  ConfigKind,
+  ConfigVersion,
   HubStore,
   NewAuditRecord,
+  NewConfigVersion,
   NewReferral,
   OutboxItem,
+  PromptEvent,
+  PromptEventFilter,
+  ReferralFigureFilter,
+  ReferralFigureRow,
   ReferralFilter,
   ReferralStatus,
   StatusChange,
@@ -59,6 +78,8 @@ import type {
 /** Advisory lock keys (arbitrary constants, unique to this application). */
 const MIGRATE_LOCK = 720_431_001;
 const CLAIM_LOCK = 720_431_002;
+/** Saving a configuration version takes this lock with the practice and kind's hash, so numbers are never taken twice. */
+const CONFIG_LOCK = 720_431_003;
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -115,6 +136,19 @@ function outboxItemFromRow(row: OutboxRow): OutboxItem {
   };
   if (row.first_attempt_at !== null) item.firstAttemptAt = num(row.first_attempt_at);
   return item;
+}
+
+type PgConfigRow = Omit<ConfigVersionRowValues, 'created_at' | 'published_at'> & {
+  created_at: string;
+  published_at: string | null;
+};
+
+function configVersionFromPg(row: PgConfigRow): ConfigVersion {
+  return configVersionFromRow({
+    ...row,
+    created_at: num(row.created_at),
+    published_at: numOrNull(row.published_at),
+  });
 }
 
 const json = (value: unknown): string | null =>
@@ -520,5 +554,208 @@ export class PostgresStore implements HubStore {
       values,
     );
     return result.rows.map((row) => auditFromRow({ ...row, id: num(row.id), at: num(row.at) }));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Configuration versions.
+
+  private async configRow(
+    client: Client | pg.Pool,
+    practiceOds: string,
+    kind: ConfigKind,
+    version: number,
+  ): Promise<ConfigVersion | undefined> {
+    const result = await client.query<PgConfigRow>(
+      `SELECT v.*, l.version AS live_version FROM config_versions v
+       LEFT JOIN config_live l ON l.practice_ods = v.practice_ods AND l.kind = v.kind
+       WHERE v.practice_ods = $1 AND v.kind = $2 AND v.version = $3`,
+      [practiceOds, kind, version],
+    );
+    const row = result.rows[0];
+    return row ? configVersionFromPg(row) : undefined;
+  }
+
+  private async lockConfig(client: Client, practiceOds: string, kind: ConfigKind): Promise<void> {
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+      CONFIG_LOCK,
+      `${practiceOds}/${kind}`,
+    ]);
+  }
+
+  private async publishIn(
+    client: Client,
+    practiceOds: string,
+    kind: ConfigKind,
+    version: number,
+    author: string,
+    now: number,
+  ): Promise<void> {
+    const live = await client.query<{ version: number }>(
+      'SELECT version FROM config_live WHERE practice_ods = $1 AND kind = $2',
+      [practiceOds, kind],
+    );
+    const previous = live.rows[0]?.version ?? null;
+    await client.query(
+      `UPDATE config_versions SET published_at = $1, published_by = $2
+       WHERE practice_ods = $3 AND kind = $4 AND version = $5`,
+      [now, author, practiceOds, kind, version],
+    );
+    await client.query(
+      `INSERT INTO config_live (practice_ods, kind, version) VALUES ($1, $2, $3)
+       ON CONFLICT (practice_ods, kind) DO UPDATE SET version = excluded.version`,
+      [practiceOds, kind, version],
+    );
+    await this.insertAudit(client, configPublishedAudit(practiceOds, kind, version, previous, author, now));
+  }
+
+  async saveConfigVersion(v: NewConfigVersion, now: number): Promise<ConfigVersion> {
+    return this.tx(async (client) => {
+      await this.lockConfig(client, v.practiceOds, v.kind);
+      const latest = await client.query<{ n: number | null }>(
+        'SELECT MAX(version) AS n FROM config_versions WHERE practice_ods = $1 AND kind = $2',
+        [v.practiceOds, v.kind],
+      );
+      const version = (latest.rows[0]?.n ?? 0) + 1;
+      await client.query(
+        `INSERT INTO config_versions (practice_ods, kind, version, body, author, author_name, created_at, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          v.practiceOds,
+          v.kind,
+          version,
+          JSON.stringify(v.body),
+          v.author,
+          v.authorName ?? null,
+          now,
+          v.note ?? null,
+        ],
+      );
+      await this.insertAudit(client, configSavedAudit(v, version, now));
+      if (v.publish) await this.publishIn(client, v.practiceOds, v.kind, version, v.author, now);
+      const saved = await this.configRow(client, v.practiceOds, v.kind, version);
+      if (!saved) throw configVersionNotFound(v.practiceOds, v.kind, version);
+      return saved;
+    });
+  }
+
+  async listConfigVersions(practiceOds: string, kind: ConfigKind): Promise<ConfigVersion[]> {
+    const result = await this.pool.query<PgConfigRow>(
+      `SELECT v.*, l.version AS live_version FROM config_versions v
+       LEFT JOIN config_live l ON l.practice_ods = v.practice_ods AND l.kind = v.kind
+       WHERE v.practice_ods = $1 AND v.kind = $2 ORDER BY v.version DESC`,
+      [practiceOds, kind],
+    );
+    return result.rows.map(configVersionFromPg);
+  }
+
+  async getConfigVersion(
+    practiceOds: string,
+    kind: ConfigKind,
+    version: number,
+  ): Promise<ConfigVersion | undefined> {
+    return this.configRow(this.pool, practiceOds, kind, version);
+  }
+
+  async publishConfigVersion(
+    practiceOds: string,
+    kind: ConfigKind,
+    version: number,
+    author: string,
+    now: number,
+  ): Promise<ConfigVersion> {
+    return this.tx(async (client) => {
+      await this.lockConfig(client, practiceOds, kind);
+      if (!(await this.configRow(client, practiceOds, kind, version))) {
+        throw configVersionNotFound(practiceOds, kind, version);
+      }
+      await this.publishIn(client, practiceOds, kind, version, author, now);
+      const published = await this.configRow(client, practiceOds, kind, version);
+      if (!published) throw configVersionNotFound(practiceOds, kind, version);
+      return published;
+    });
+  }
+
+  async publishedConfigVersion(practiceOds: string, kind: ConfigKind): Promise<ConfigVersion | undefined> {
+    const result = await this.pool.query<PgConfigRow>(
+      `SELECT v.*, l.version AS live_version FROM config_live l
+       JOIN config_versions v ON v.practice_ods = l.practice_ods AND v.kind = l.kind AND v.version = l.version
+       WHERE l.practice_ods = $1 AND l.kind = $2`,
+      [practiceOds, kind],
+    );
+    const row = result.rows[0];
+    return row ? configVersionFromPg(row) : undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Prompt events and figure rows.
+
+  async recordPromptEvents(events: PromptEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    return this.tx(async (client) => {
+      let stored = 0;
+      for (const event of events) {
+        const v = promptEventValues(event);
+        const result = await client.query({
+          name: 'hub-insert-prompt-event',
+          text: `INSERT INTO prompt_events (practice_ods, card, rule_id, action, at, agent, reason_code,
+                   referral_id, provider_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (practice_ods, card, action, at) DO NOTHING`,
+          values: [
+            v.practice_ods,
+            v.card,
+            v.rule_id,
+            v.action,
+            v.at,
+            v.agent,
+            v.reason_code,
+            v.referral_id,
+            v.provider_id,
+          ],
+        });
+        stored += result.rowCount ?? 0;
+      }
+      return stored;
+    });
+  }
+
+  async listPromptEvents(filter: PromptEventFilter): Promise<PromptEvent[]> {
+    const result = await this.pool.query<Omit<PromptEventRowValues, 'at'> & { at: string }>(
+      `SELECT * FROM prompt_events WHERE practice_ods = $1
+         AND ($2::bigint IS NULL OR at >= $2) AND ($3::bigint IS NULL OR at < $3)
+       ORDER BY at, id`,
+      [filter.practiceOds, filter.since ?? null, filter.until ?? null],
+    );
+    return result.rows.map((row) => promptEventFromRow({ ...row, at: num(row.at) }));
+  }
+
+  async referralFigureRows(filter: ReferralFigureFilter): Promise<ReferralFigureRow[]> {
+    const result = await this.pool.query<
+      Omit<FigureRowValues, 'created_at' | 'acknowledged_at' | 'completed_at'> & {
+        created_at: string;
+        acknowledged_at: string | null;
+        completed_at: string | null;
+      }
+    >(
+      `SELECT r.id, r.provider_id, r.created_at, r.status, r.status_reason,
+         (SELECT MIN(a.at) FROM audit a WHERE a.referral_id = r.id AND a.action = 'status-changed'
+            AND a.detail->>'from' = 'requested'
+            AND a.detail->>'to' IN ('accepted', 'rejected')) AS acknowledged_at,
+         (SELECT MIN(a.at) FROM audit a WHERE a.referral_id = r.id AND a.action = 'status-changed'
+            AND a.detail->>'from' <> 'completed'
+            AND a.detail->>'to' = 'completed') AS completed_at
+       FROM referrals r WHERE r.practice_ods = $1
+         AND ($2::bigint IS NULL OR r.created_at >= $2) AND ($3::bigint IS NULL OR r.created_at < $3)
+       ORDER BY r.created_at, r.seq`,
+      [filter.practiceOds, filter.since ?? null, filter.until ?? null],
+    );
+    return result.rows.map((row) =>
+      figureRowFromRow({
+        ...row,
+        created_at: num(row.created_at),
+        acknowledged_at: numOrNull(row.acknowledged_at),
+        completed_at: numOrNull(row.completed_at),
+      }),
+    );
   }
 }

@@ -25,12 +25,22 @@ import {
   auditFromRow,
   badTransition,
   type CancelPlan,
+  type ConfigVersionRowValues,
   canTransition,
+  configPublishedAudit,
+  configSavedAudit,
+  configVersionFromRow,
+  configVersionNotFound,
+  type FigureRowValues,
+  figureRowFromRow,
   listLimit,
   newStoredReferral,
   notFound,
+  type PromptEventRowValues,
   planCancel,
   planStatusUpdate,
+  promptEventFromRow,
+  promptEventValues,
   type ReferralRowValues,
   referralFromRow,
   statusAudit,
@@ -42,10 +52,17 @@ import type {
   AuditFilter,
   AuditRecord,
   ClaimOptions,
+  ConfigKind,
+  ConfigVersion,
   HubStore,
   NewAuditRecord,
+  NewConfigVersion,
   NewReferral,
   OutboxItem,
+  PromptEvent,
+  PromptEventFilter,
+  ReferralFigureFilter,
+  ReferralFigureRow,
   ReferralFilter,
   ReferralStatus,
   StatusChange,
@@ -508,5 +525,156 @@ export class SqliteStore implements HubStore {
     return rows.map((row) =>
       auditFromRow({ ...row, detail: row.detail === null ? null : JSON.parse(row.detail) }),
     );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Configuration versions.
+
+  private configRow(practiceOds: string, kind: ConfigKind, version: number): ConfigVersion | undefined {
+    const row = this.sql(
+      `SELECT v.*, l.version AS live_version FROM config_versions v
+       LEFT JOIN config_live l ON l.practice_ods = v.practice_ods AND l.kind = v.kind
+       WHERE v.practice_ods = ? AND v.kind = ? AND v.version = ?`,
+    ).get(practiceOds, kind, version) as ConfigVersionRowValues | undefined;
+    return row ? configVersionFromRow(row) : undefined;
+  }
+
+  private liveVersion(practiceOds: string, kind: ConfigKind): number | null {
+    const row = this.sql('SELECT version FROM config_live WHERE practice_ods = ? AND kind = ?').get(
+      practiceOds,
+      kind,
+    ) as { version: number } | undefined;
+    return row ? row.version : null;
+  }
+
+  private publishIn(practiceOds: string, kind: ConfigKind, version: number, author: string, now: number) {
+    const previous = this.liveVersion(practiceOds, kind);
+    this.sql(
+      `UPDATE config_versions SET published_at = ?, published_by = ?
+       WHERE practice_ods = ? AND kind = ? AND version = ?`,
+    ).run(now, author, practiceOds, kind, version);
+    this.sql(
+      `INSERT INTO config_live (practice_ods, kind, version) VALUES (?, ?, ?)
+       ON CONFLICT (practice_ods, kind) DO UPDATE SET version = excluded.version`,
+    ).run(practiceOds, kind, version);
+    this.insertAudit(configPublishedAudit(practiceOds, kind, version, previous, author, now));
+  }
+
+  async saveConfigVersion(v: NewConfigVersion, now: number): Promise<ConfigVersion> {
+    return this.write(() => {
+      const latest = this.sql(
+        'SELECT MAX(version) AS n FROM config_versions WHERE practice_ods = ? AND kind = ?',
+      ).get(v.practiceOds, v.kind) as { n: number | null };
+      const version = (latest.n ?? 0) + 1;
+      this.sql(
+        `INSERT INTO config_versions (practice_ods, kind, version, body, author, author_name, created_at, note)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        v.practiceOds,
+        v.kind,
+        version,
+        JSON.stringify(v.body),
+        v.author,
+        v.authorName ?? null,
+        now,
+        v.note ?? null,
+      );
+      this.insertAudit(configSavedAudit(v, version, now));
+      if (v.publish) this.publishIn(v.practiceOds, v.kind, version, v.author, now);
+      const saved = this.configRow(v.practiceOds, v.kind, version);
+      if (!saved) throw configVersionNotFound(v.practiceOds, v.kind, version);
+      return saved;
+    });
+  }
+
+  async listConfigVersions(practiceOds: string, kind: ConfigKind): Promise<ConfigVersion[]> {
+    const rows = this.sql(
+      `SELECT v.*, l.version AS live_version FROM config_versions v
+       LEFT JOIN config_live l ON l.practice_ods = v.practice_ods AND l.kind = v.kind
+       WHERE v.practice_ods = ? AND v.kind = ? ORDER BY v.version DESC`,
+    ).all(practiceOds, kind) as ConfigVersionRowValues[];
+    return rows.map(configVersionFromRow);
+  }
+
+  async getConfigVersion(
+    practiceOds: string,
+    kind: ConfigKind,
+    version: number,
+  ): Promise<ConfigVersion | undefined> {
+    return this.configRow(practiceOds, kind, version);
+  }
+
+  async publishConfigVersion(
+    practiceOds: string,
+    kind: ConfigKind,
+    version: number,
+    author: string,
+    now: number,
+  ): Promise<ConfigVersion> {
+    return this.write(() => {
+      if (!this.configRow(practiceOds, kind, version)) {
+        throw configVersionNotFound(practiceOds, kind, version);
+      }
+      this.publishIn(practiceOds, kind, version, author, now);
+      const published = this.configRow(practiceOds, kind, version);
+      if (!published) throw configVersionNotFound(practiceOds, kind, version);
+      return published;
+    });
+  }
+
+  async publishedConfigVersion(practiceOds: string, kind: ConfigKind): Promise<ConfigVersion | undefined> {
+    const live = this.liveVersion(practiceOds, kind);
+    return live === null ? undefined : this.configRow(practiceOds, kind, live);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Prompt events and figure rows.
+
+  async recordPromptEvents(events: PromptEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    return this.write(() => {
+      const insert = this.sql(
+        `INSERT INTO prompt_events (practice_ods, card, rule_id, action, at, agent, reason_code, referral_id,
+           provider_id)
+         VALUES (@practice_ods, @card, @rule_id, @action, @at, @agent, @reason_code, @referral_id, @provider_id)
+         ON CONFLICT (practice_ods, card, action, at) DO NOTHING`,
+      );
+      let stored = 0;
+      for (const event of events) stored += insert.run(promptEventValues(event)).changes;
+      return stored;
+    });
+  }
+
+  async listPromptEvents(filter: PromptEventFilter): Promise<PromptEvent[]> {
+    const rows = this.sql(
+      `SELECT * FROM prompt_events WHERE practice_ods = @practiceOds
+         AND (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until)
+       ORDER BY at, id`,
+    ).all({
+      practiceOds: filter.practiceOds,
+      since: filter.since ?? null,
+      until: filter.until ?? null,
+    }) as PromptEventRowValues[];
+    return rows.map(promptEventFromRow);
+  }
+
+  async referralFigureRows(filter: ReferralFigureFilter): Promise<ReferralFigureRow[]> {
+    const rows = this.sql(
+      `SELECT r.id, r.provider_id, r.created_at, r.status, r.status_reason,
+         (SELECT MIN(a.at) FROM audit a WHERE a.referral_id = r.id AND a.action = 'status-changed'
+            AND json_extract(a.detail, '$.from') = 'requested'
+            AND json_extract(a.detail, '$.to') IN ('accepted', 'rejected')) AS acknowledged_at,
+         (SELECT MIN(a.at) FROM audit a WHERE a.referral_id = r.id AND a.action = 'status-changed'
+            AND json_extract(a.detail, '$.from') <> 'completed'
+            AND json_extract(a.detail, '$.to') = 'completed') AS completed_at
+       FROM referrals r WHERE r.practice_ods = @practiceOds
+         AND (@since IS NULL OR r.created_at >= @since) AND (@until IS NULL OR r.created_at < @until)
+       ORDER BY r.created_at, r.rowid`,
+    ).all({
+      practiceOds: filter.practiceOds,
+      since: filter.since ?? null,
+      until: filter.until ?? null,
+    }) as FigureRowValues[];
+    return rows.map(figureRowFromRow);
   }
 }

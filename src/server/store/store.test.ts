@@ -16,6 +16,7 @@ import { SqliteStore } from './sqlite.js';
 import {
   type HubStore,
   type NewReferral,
+  type PromptEvent,
   REFERRAL_STATUSES,
   type ReferralStatus,
   STATUS_TRANSITIONS,
@@ -362,7 +363,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
       await store.migrate();
       await store.migrate();
       const versions = await h.raw('SELECT version FROM schema_migrations ORDER BY version');
-      expect(versions.map((r) => Number(r.version))).toEqual([1]);
+      expect(versions.map((r) => Number(r.version))).toEqual(SQLITE_MIGRATIONS.map((m) => m.version));
       expect((await store.getReferral('mig-1'))?.id).toBe('mig-1');
     });
 
@@ -371,7 +372,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
       try {
         const second = await empty.another();
         await Promise.all([empty.store.migrate(), second.migrate(), empty.store.migrate()]);
-        expect(await rowCount(empty, 'schema_migrations')).toBe(1);
+        expect(await rowCount(empty, 'schema_migrations')).toBe(SQLITE_MIGRATIONS.length);
         expect((await second.acceptReferral(referral('both'), T0)).created).toBe(true);
       } finally {
         await empty.cleanup();
@@ -1097,5 +1098,252 @@ describe.each(BACKENDS)('$name store: every status change', (backend) => {
       await expect(change).rejects.toMatchObject({ kind: 'bad-transition' });
       expect((await h.store.getReferral(id))?.status).toBe(from);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The IT-lead console's additions: configuration versions, prompt events, figure rows.
+
+describe.each(BACKENDS)('$name store: configuration versions', (backend) => {
+  let h: Harness;
+  let store: HubStore;
+  beforeEach(async () => {
+    h = await backend.fresh();
+    store = h.store;
+  });
+  afterEach(async () => {
+    await h.cleanup();
+  });
+
+  const rules = (days: number) => ({ rules: [{ id: 'six-weeks-oh', threshold: { days } }], ü: '“é”' });
+  const save = (body: unknown, extra: Partial<Parameters<HubStore['saveConfigVersion']>[0]> = {}, at = T0) =>
+    store.saveConfigVersion(
+      { practiceOds: 'A99999', kind: 'rules', body, author: 'Staff/it-1', publish: false, ...extra },
+      at,
+    );
+
+  it('numbers versions 1, 2, 3 per practice and kind, keeps the body exactly and lists newest first', async () => {
+    const first = await save(rules(42), { authorName: 'Ivy Test-Lead', note: 'first' });
+    expect(first).toEqual({
+      practiceOds: 'A99999',
+      kind: 'rules',
+      version: 1,
+      body: rules(42),
+      author: 'Staff/it-1',
+      authorName: 'Ivy Test-Lead',
+      createdAt: T0,
+      note: 'first',
+      published: false,
+    });
+    await save(rules(28), {}, T0 + 1);
+    await save({ providers: [] }, { kind: 'directory' }, T0 + 2);
+    await save(rules(14), { practiceOds: 'B99999' }, T0 + 3);
+    const third = await save(rules(21), {}, T0 + 4);
+    expect(third.version).toBe(3);
+    expect(Object.keys(third)).not.toContain('authorName');
+    expect((await store.listConfigVersions('A99999', 'rules')).map((v) => v.version)).toEqual([3, 2, 1]);
+    expect((await store.listConfigVersions('A99999', 'directory')).map((v) => v.version)).toEqual([1]);
+    expect((await store.listConfigVersions('B99999', 'rules')).map((v) => v.version)).toEqual([1]);
+    expect((await store.listConfigVersions('C99999', 'rules')).length).toBe(0);
+    expect((await store.getConfigVersion('A99999', 'rules', 2))?.body).toEqual(rules(28));
+    expect(await store.getConfigVersion('A99999', 'rules', 9)).toBeUndefined();
+    const raw = await h.raw(
+      "SELECT body FROM config_versions WHERE version = 1 AND kind = 'rules' AND practice_ods = 'A99999'",
+    );
+    expect(raw[0]?.body).toBe(JSON.stringify(rules(42)));
+  });
+
+  it('a draft is not published; publishing makes exactly one version live, with who and when, audited', async () => {
+    await save(rules(42), { publish: true, author: 'hub', note: 'Started' });
+    await save(rules(28), {}, T0 + 10);
+    expect((await store.publishedConfigVersion('A99999', 'rules'))?.version).toBe(1);
+    const published = await store.publishConfigVersion('A99999', 'rules', 2, 'Staff/it-2', T0 + 20);
+    expect(published).toMatchObject({
+      version: 2,
+      published: true,
+      publishedAt: T0 + 20,
+      publishedBy: 'Staff/it-2',
+    });
+    const live = await store.publishedConfigVersion('A99999', 'rules');
+    expect(live?.version).toBe(2);
+    const list = await store.listConfigVersions('A99999', 'rules');
+    expect(list.map((v) => [v.version, v.published, v.publishedBy])).toEqual([
+      [2, true, 'Staff/it-2'],
+      [1, false, 'hub'],
+    ]);
+    expect(await store.publishedConfigVersion('A99999', 'directory')).toBeUndefined();
+    const audit = await store.listAudit({ practiceOds: 'A99999' });
+    expect(audit.map((a) => [a.action, a.agent, a.detail?.version])).toEqual([
+      ['config-published', 'Staff/it-2', 2],
+      ['config-saved', 'Staff/it-1', 2],
+      ['config-published', 'hub', 1],
+      ['config-saved', 'hub', 1],
+    ]);
+    expect(audit[0]?.detail?.text).toMatch(
+      /Version 2 of the prompt rules was published in place of version 1/,
+    );
+  });
+
+  it('refuses to publish a version that does not exist, changing nothing', async () => {
+    await save(rules(42), { publish: true });
+    const error = await store.publishConfigVersion('A99999', 'rules', 5, 'Staff/it-1', T0).catch((e) => e);
+    expect(error).toBeInstanceOf(StoreConflictError);
+    expect(error.kind).toBe('not-found');
+    expect(error.message).toMatch(/no version 5 of its prompt rules/);
+    expect((await store.publishedConfigVersion('A99999', 'rules'))?.version).toBe(1);
+    expect(await rowCount(h, 'audit')).toBe(2);
+  });
+
+  it('numbers versions saved at once through two hubs one after the other', async () => {
+    const other = await h.another();
+    const saves = Array.from({ length: 8 }, (_, i) =>
+      (i % 2 ? other : store).saveConfigVersion(
+        { practiceOds: 'A99999', kind: 'rules', body: rules(i), author: 'Staff/it-1', publish: i === 7 },
+        T0 + i,
+      ),
+    );
+    const versions = (await Promise.all(saves)).map((v) => v.version).sort((a, b) => a - b);
+    expect(versions).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(await rowCount(h, 'config_live')).toBe(1);
+  });
+});
+
+describe.each(BACKENDS)('$name store: prompt events and figure rows', (backend) => {
+  let h: Harness;
+  let store: HubStore;
+  beforeEach(async () => {
+    h = await backend.fresh();
+    store = h.store;
+  });
+  afterEach(async () => {
+    await h.cleanup();
+  });
+
+  const event = (
+    card: string,
+    action: PromptEvent['action'],
+    at: number,
+    extra: Partial<PromptEvent> = {},
+  ) => ({
+    practiceOds: 'A99999',
+    card,
+    ruleId: 'six-weeks-oh',
+    action,
+    at,
+    agent: 'Practitioner/gp-1',
+    ...extra,
+  });
+
+  it('stores events once each, keeps every field, and lists a practice oldest first within a window', async () => {
+    const first = [
+      event('card-1', 'shown', T0 + 20),
+      event('card-1', 'referred', T0 + 30, { referralId: 'r-1', providerId: 'case-managed-support' }),
+      event('card-2', 'overridden', T0 + 10, { reasonCode: 'already-referred' }),
+      event('card-3', 'shown', T0 + 10, { practiceOds: 'B99999' }),
+    ];
+    expect(await store.recordPromptEvents(first)).toBe(4);
+    expect(
+      await store.recordPromptEvents([
+        event('card-1', 'shown', T0 + 20),
+        event('card-1', 'shown', T0 + 40),
+        event('card-2', 'snoozed', T0 + 10, { reasonCode: 'until-next-note' }),
+      ]),
+    ).toBe(2);
+    expect(await store.recordPromptEvents([])).toBe(0);
+    const all = await store.listPromptEvents({ practiceOds: 'A99999' });
+    expect(all.map((e) => [e.card, e.action, e.at - T0])).toEqual([
+      ['card-2', 'overridden', 10],
+      ['card-2', 'snoozed', 10],
+      ['card-1', 'shown', 20],
+      ['card-1', 'referred', 30],
+      ['card-1', 'shown', 40],
+    ]);
+    expect(all[3]).toEqual(first[1]);
+    expect(Object.keys(all[2] ?? {}).sort()).toEqual([
+      'action',
+      'agent',
+      'at',
+      'card',
+      'practiceOds',
+      'ruleId',
+    ]);
+    expect(
+      (await store.listPromptEvents({ practiceOds: 'A99999', since: T0 + 20, until: T0 + 40 })).map(
+        (e) => e.at - T0,
+      ),
+    ).toEqual([20, 30]);
+  });
+
+  it('refuses an action outside the list, storing nothing of the batch', async () => {
+    const bad = event('card-9', 'clicked' as PromptEvent['action'], T0);
+    await expect(failureOf(store.recordPromptEvents([event('card-8', 'shown', T0), bad]))).resolves.toMatch(
+      /CHECK|check/,
+    );
+    expect(await rowCount(h, 'prompt_events')).toBe(0);
+  });
+
+  it('gives each referral with its acknowledgement and completion times and the decline reason code', async () => {
+    const add = (id: string, at: number, practiceOds = 'A99999') =>
+      store.acceptReferral(referral(id, { practiceOds }), at);
+    await add('f-1', T0);
+    await add('f-2', T0 + 1000);
+    await add('f-3', T0 + 2000);
+    await add('f-4', T0 + 3000);
+    await add('f-5', T0 + 500, 'B99999');
+    await store.updateStatus('f-1', { status: 'accepted' }, 'provider', T0 + 86_400_000);
+    await store.updateStatus(
+      'f-1',
+      { status: 'accepted', businessStatus: 'contacted' },
+      'provider',
+      T0 + 90_000_000,
+    );
+    await store.updateStatus('f-1', { status: 'completed' }, 'provider', T0 + 200_000_000);
+    await store.updateStatus(
+      'f-2',
+      {
+        status: 'rejected',
+        statusReason: 'The patient lives or works outside the service’s area: lives in Wales',
+      },
+      'provider',
+      T0 + 5000,
+    );
+    await store.updateStatus(
+      'f-3',
+      { status: 'rejected', statusReason: 'Our own words' },
+      'provider',
+      T0 + 6000,
+    );
+    const rows = await store.referralFigureRows({ practiceOds: 'A99999' });
+    expect(rows.map((r) => r.id)).toEqual(['f-1', 'f-2', 'f-3', 'f-4']);
+    expect(rows[0]).toEqual({
+      id: 'f-1',
+      providerId: 'case-managed-support',
+      createdAt: T0,
+      status: 'completed',
+      acknowledgedAt: T0 + 86_400_000,
+      completedAt: T0 + 200_000_000,
+    });
+    expect(rows[1]).toMatchObject({
+      status: 'rejected',
+      statusReason: 'outside-area',
+      acknowledgedAt: T0 + 5000,
+    });
+    expect(rows[1]?.completedAt).toBeUndefined();
+    expect(rows[2]).toMatchObject({
+      status: 'rejected',
+      statusReason: 'Our own words',
+      acknowledgedAt: T0 + 6000,
+    });
+    expect(rows[3]).toEqual({
+      id: 'f-4',
+      providerId: 'case-managed-support',
+      createdAt: T0 + 3000,
+      status: 'requested',
+    });
+    expect(
+      (await store.referralFigureRows({ practiceOds: 'A99999', since: T0 + 1000, until: T0 + 3000 })).map(
+        (r) => r.id,
+      ),
+    ).toEqual(['f-2', 'f-3']);
   });
 });

@@ -174,6 +174,95 @@ export interface AuditFilter {
   limit?: number;
 }
 
+/** Which practice configuration a version holds: the prompt rules file or the provider directory. */
+export type ConfigKind = 'rules' | 'directory';
+export const CONFIG_KINDS: readonly ConfigKind[] = ['rules', 'directory'];
+
+/** One saved version of a practice's rules file or directory (the IT-lead console's versions). */
+export interface ConfigVersion {
+  practiceOds: string;
+  kind: ConfigKind;
+  /** 1, 2, 3 … per practice and kind, assigned atomically. */
+  version: number;
+  /** The rules file / directory JSON exactly as saved (already validated). */
+  body: unknown;
+  /** Staff agent (staffAgent(staff)) or 'hub'. */
+  author: string;
+  /** The person's name from the token, when known. */
+  authorName?: string;
+  createdAt: number;
+  /** "Restored from version 3", "Imported from a file", the IT lead's own note … */
+  note?: string;
+  /** True for the ONE version currently published (live) for this practice and kind. */
+  published: boolean;
+  /** When and by whom this version was (last) published. */
+  publishedAt?: number;
+  publishedBy?: string;
+}
+
+export interface NewConfigVersion {
+  practiceOds: string;
+  kind: ConfigKind;
+  body: unknown;
+  author: string;
+  authorName?: string;
+  note?: string;
+  /** Publish it at once (it becomes the live version). */
+  publish: boolean;
+}
+
+/** What a GP did with a prompt card (recorded from the app's CDS Hooks feedback). */
+export const PROMPT_ACTIONS = ['shown', 'referred', 'self-referral', 'snoozed', 'overridden'] as const;
+export type PromptAction = (typeof PROMPT_ACTIONS)[number];
+
+export interface PromptEvent {
+  practiceOds: string;
+  /** The card uuid (stable per patient, episode, rule: no patient data). */
+  card: string;
+  ruleId: string;
+  action: PromptAction;
+  /** ms (the app's outcomeTimestamp). */
+  at: number;
+  /** The GP's fhirUser. */
+  agent: string;
+  /** overridden: the override reason code; snoozed: 'until-next-note' | 'until-date'. */
+  reasonCode?: string;
+  /** referred: the referral's business identifier, when known. */
+  referralId?: string;
+  /** referred. */
+  providerId?: string;
+}
+
+export interface PromptEventFilter {
+  practiceOds: string;
+  /** Inclusive (ms). */
+  since?: number;
+  /** Exclusive (ms). */
+  until?: number;
+}
+
+/** One referral as the figures need it. */
+export interface ReferralFigureRow {
+  id: string;
+  providerId: string;
+  createdAt: number;
+  status: ReferralStatus;
+  /** The decline reason CODE when rejected and recognisable, else the reason's text. */
+  statusReason?: string;
+  /** First change to accepted or rejected. */
+  acknowledgedAt?: number;
+  /** First change to completed. */
+  completedAt?: number;
+}
+
+export interface ReferralFigureFilter {
+  practiceOds: string;
+  /** Inclusive, on createdAt (ms). */
+  since?: number;
+  /** Exclusive, on createdAt (ms). */
+  until?: number;
+}
+
 /** A thrown error for a status change the state machine does not allow, or a referral not found. */
 export class StoreConflictError extends Error {
   constructor(
@@ -218,4 +307,34 @@ export interface HubStore {
 
   appendAudit(record: NewAuditRecord): Promise<void>;
   listAudit(filter: AuditFilter): Promise<AuditRecord[]>;
+
+  /**
+   * Saves a new version (numbered after the latest for this practice and kind) and, when asked,
+   * publishes it, with its audit records ('config-saved'; 'config-published' too), in ONE transaction.
+   */
+  saveConfigVersion(version: NewConfigVersion, now: number): Promise<ConfigVersion>;
+  /** Every version, newest first. */
+  listConfigVersions(practiceOds: string, kind: ConfigKind): Promise<ConfigVersion[]>;
+  getConfigVersion(
+    practiceOds: string,
+    kind: ConfigKind,
+    version: number,
+  ): Promise<ConfigVersion | undefined>;
+  /** Makes the version the live one (audit 'config-published'); StoreConflictError 'not-found' when no such version. */
+  publishConfigVersion(
+    practiceOds: string,
+    kind: ConfigKind,
+    version: number,
+    author: string,
+    now: number,
+  ): Promise<ConfigVersion>;
+  /** The live version, if any. */
+  publishedConfigVersion(practiceOds: string, kind: ConfigKind): Promise<ConfigVersion | undefined>;
+
+  /** Stores the events; the same (practiceOds, card, action, at) again is ignored. Returns how many were new. */
+  recordPromptEvents(events: PromptEvent[]): Promise<number>;
+  /** Oldest first. */
+  listPromptEvents(filter: PromptEventFilter): Promise<PromptEvent[]>;
+  /** The practice's referrals for the figures, oldest first by createdAt. */
+  referralFigureRows(filter: ReferralFigureFilter): Promise<ReferralFigureRow[]>;
 }
