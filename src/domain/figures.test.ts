@@ -457,6 +457,8 @@ describe('months and windows', () => {
     ['  ', 'unknown'],
     ['no-capacity', 'no-capacity'],
     ['the service cannot take new referrals at the moment', 'no-capacity'],
+    ['The service cannot take new referrals at the moment.', 'no-capacity'],
+    ['The patient did not want the service: prefers their employer’s scheme', 'patient-declined'],
     ['Full', 'other'],
   ])('decline reason %j counts as %s', (reason, code) => {
     expect(declineCodeOf(reason)).toBe(code);

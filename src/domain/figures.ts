@@ -143,7 +143,8 @@ function monthText(year: number, month: number): Month {
   return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}`;
 }
 
-function addMonths(month: Month, n: number): Month {
+/** The month `n` months after (or before, when negative) `month`. */
+export function addMonths(month: Month, n: number): Month {
   const p = parseMonth(month) as { year: number; month: number };
   const index = p.year * 12 + (p.month - 1) + n;
   return monthText(Math.floor(index / 12), (index % 12) + 1);
@@ -324,12 +325,15 @@ const DECLINE_BY_WORDS = new Map<string, string>(
   Object.entries(DECLINE_REASON_WORDS).map(([code, words]) => [words.toLowerCase(), code]),
 );
 
-/** The decline reason code of a rejected referral's statusReason: a code, its words, 'other' for other text. */
+/** The decline reason code of a rejected referral's statusReason: a code, or text starting with its words; 'other' for other text. */
 export function declineCodeOf(statusReason: string | undefined): string {
   const text = statusReason?.trim() ?? '';
   if (text === '') return 'unknown';
   if (DECLINE_CODES.has(text)) return text;
-  return DECLINE_BY_WORDS.get(text.toLowerCase()) ?? 'other';
+  // The hub stores a decline as the reason's words, a full stop or a colon and the provider's own words.
+  const lower = text.toLowerCase();
+  for (const [words, code] of DECLINE_BY_WORDS) if (lower.startsWith(words)) return code;
+  return 'other';
 }
 
 const ACCEPTED_STATES = new Set(['accepted', 'in-progress', 'completed']);

@@ -33,6 +33,8 @@ import { registerAdminPages } from './routes/adminPages.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerConfigRoutes } from './routes/config.js';
 import { agentOf, type RouteDeps } from './routes/deps.js';
+import { registerFeedbackRoutes } from './routes/feedback.js';
+import { registerFiguresRoutes } from './routes/figures.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerInboxRoutes } from './routes/inbox.js';
 import { registerInboxPages } from './routes/inboxPages.js';
@@ -86,6 +88,8 @@ const ROUTES: Array<{ pattern: RegExp; methods: string[] }> = [
   { pattern: /^\/inbox(\/(?!api(\/|$)).*)?$/, methods: ['GET'] },
   { pattern: /^\/admin(\/(?!api(\/|$)).*)?$/, methods: ['GET'] },
   { pattern: /^\/app\/assets\/[^/]+$/, methods: ['GET'] },
+  { pattern: /^\/cds-services\/fitnote-prompt\/feedback\/?$/, methods: ['POST'] },
+  { pattern: /^\/admin\/api\/figures\/?$/, methods: ['GET'] },
 ];
 
 const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
@@ -204,6 +208,8 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
   registerBackendServicesRoutes(app, deps, backendServices, onError);
   registerProviderFhirRoutes(app, deps, backendServices);
   registerAuditRoutes(app, deps);
+  registerFeedbackRoutes(app, deps);
+  registerFiguresRoutes(app, deps);
   registerInboxRoutes(app, deps, { oidc: settings.oidc });
   registerInboxPages(app, options.webRoot === undefined ? {} : { webRoot: options.webRoot });
   registerAdminPages(app, options.webRoot === undefined ? {} : { webRoot: options.webRoot });
