@@ -114,3 +114,32 @@ export async function apiDownload(path: string, filename: string): Promise<void>
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** One saved version of the rules or directory, as the console API shows it (issue-5 contract). */
+export interface VersionView {
+  version: number;
+  body: unknown;
+  author: string;
+  authorName?: string;
+  createdAt: number;
+  note?: string;
+  published: boolean;
+  publishedAt?: number;
+  publishedBy?: string;
+  /** Readable changes against the previous version. */
+  changes: string[];
+}
+
+export interface ProviderChoice {
+  id: string;
+  name: string;
+  status: 'active' | 'paused' | 'closed';
+}
+
+/** GET /admin/api/rules */
+export interface RulesResponse {
+  live: VersionView;
+  latest: VersionView;
+  national: unknown;
+  providers: ProviderChoice[];
+}
