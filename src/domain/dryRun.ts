@@ -220,7 +220,10 @@ function run(
         lastMonth = monthOf(day);
       }
       let counts = byMonth.get(lastMonth);
-      if (counts === undefined) byMonth.set(lastMonth, (counts = new Map()));
+      if (counts === undefined) {
+        counts = new Map();
+        byMonth.set(lastMonth, counts);
+      }
       counts.set(ruleId, (counts.get(ruleId) ?? 0) + 1);
     },
   });

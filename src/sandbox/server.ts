@@ -13,12 +13,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseSearchRequest } from '@medplum/core';
+import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { londonToday } from '../cli/io.js';
 import { type CalendarDate, parseCalendarDate } from '../domain/dates.js';
 import { packageRoot } from '../fhir/profiles.js';
 import { hubSettings } from '../server/env.js';
 import { type RunningHub, startHub } from '../server/main.js';
-import { ehrHandler, sandboxPracticeConfig } from './ehr.js';
+import { readRecords } from '../server/records/parse.js';
+import type { EhrRecordsSource } from '../server/records/practiceRecords.js';
+import { ehrHandler, patientBundle, sandboxPracticeConfig } from './ehr.js';
 import { createFhirServer, type SandboxFhirServer, type SandboxHandler } from './fhirServer.js';
 import { createSandboxOidc, type SandboxOidc, sandboxStaffAccounts } from './oidc.js';
 import { SANDBOX_PAGE_STYLE } from './pageStyle.js';
@@ -118,6 +122,34 @@ function plainError(res: ServerResponse, status: number, message: string): void 
   res.end(`${message}\n`);
 }
 
+/** Every patient's record in the sandbox's FHIR repository, as the GP app would fetch it (one Bundle each). */
+async function sandboxBundles(fhir: SandboxFhirServer): Promise<Bundle[]> {
+  const bundles: Bundle[] = [];
+  for (let offset = 0; ; offset += 1000) {
+    const patients = await fhir.repo.searchResources<Patient>(
+      parseSearchRequest<Patient>('Patient', { _count: '1000', _offset: String(offset) }),
+    );
+    for (const patient of patients) {
+      const bundle = await patientBundle(fhir.repo, patient.id);
+      if (bundle) bundles.push(bundle);
+    }
+    if (patients.length < 1000) return bundles;
+  }
+}
+
+/** The sandbox practice's records for the hub's dry run (read afresh each time: the EHR page adds fit notes). */
+function sandboxEhrRecords(fhir: SandboxFhirServer): EhrRecordsSource {
+  const ours = (ods: string) => ods.toUpperCase() === SANDBOX_PRACTICE.odsCode;
+  return {
+    describe: async (ods) => {
+      if (!ours(ods)) return undefined;
+      const count = (await sandboxBundles(fhir)).length;
+      return `The sandbox EHR’s records of ${SANDBOX_PRACTICE.name} (${count} patient${count === 1 ? '' : 's'}), read as the GP app reads them.`;
+    },
+    load: async (ods) => (ours(ods) ? readRecords(await sandboxBundles(fhir)) : undefined),
+  };
+}
+
 /** Starts the sandbox; resolves once it is listening. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const host = options.host ?? 'localhost';
@@ -215,6 +247,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         },
         // The hosted providers' own systems (their pages' buttons) call the hub with Backend Services.
         providerClients: providers.clients(),
+        // The IT lead's dry run reads the sandbox practice's records in-process, with the GP app's reader.
+        ehrRecords: sandboxEhrRecords(fhir),
       });
       providers.connectHub(hub.url);
       // Its synthetic staff come from the sample practice's own directory (the one the hub serves).

@@ -29,10 +29,12 @@ import { PracticeConfigs } from './config/practices.js';
 import { ConfigBrokenError, type ConfigSource } from './config/source.js';
 import type { HubSettings } from './env.js';
 import { describeError, FHIR_JSON, operationOutcome, type Problem } from './errors.js';
+import { type EhrRecordsSource, PracticeRecords } from './records/practiceRecords.js';
 import { registerAdminPages } from './routes/adminPages.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerConfigRoutes } from './routes/config.js';
 import { agentOf, type RouteDeps } from './routes/deps.js';
+import { registerDryRunRoutes } from './routes/dryRun.js';
 import { registerFeedbackRoutes } from './routes/feedback.js';
 import { registerFiguresRoutes } from './routes/figures.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -66,6 +68,8 @@ export interface BuildHubOptions {
   webRoot?: string;
   /** Checks profiles when settings.validateProfiles (validation.ts; default: on the main thread). */
   validator?: ProfileValidator;
+  /** The EHR's records for the IT lead's dry run (only the sandbox has them; default none). */
+  ehrRecords?: EhrRecordsSource;
 }
 
 /** The address patterns the hub serves and their methods (for 405 and Allow). */
@@ -83,6 +87,8 @@ const ROUTES: Array<{ pattern: RegExp; methods: string[] }> = [
   { pattern: /^\/fhir\/Task\/?$/, methods: ['GET'] },
   { pattern: /^\/fhir\/Task\/[^/]+\/?$/, methods: ['GET', 'PUT'] },
   { pattern: /^\/audit\/?$/, methods: ['GET'] },
+  { pattern: /^\/admin\/api\/records\/?$/, methods: ['GET', 'POST'] },
+  { pattern: /^\/admin\/api\/dry-run\/?$/, methods: ['POST'] },
   { pattern: /^\/inbox\/api\/referrals\/[^/]+\/actions\/?$/, methods: ['POST'] },
   { pattern: /^\/inbox\/api\/(referrals(\/[^/]+)?|sign-in)\/?$/, methods: ['GET'] },
   { pattern: /^\/inbox(\/(?!api(\/|$)).*)?$/, methods: ['GET'] },
@@ -137,6 +143,7 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
         : new StaffTokenChecker({ ...settings.oidc, ...(options.fetch ? { fetch: options.fetch } : {}) }),
     // Where the hub listens, once it does (main.ts), unless HUB_PUBLIC_URL says otherwise.
     publicUrl: () => settings.publicUrl ?? listeningUrl(app),
+    records: new PracticeRecords(options.ehrRecords),
   };
 
   const sendOutcome = (
@@ -210,6 +217,7 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
   registerAuditRoutes(app, deps);
   registerFeedbackRoutes(app, deps);
   registerFiguresRoutes(app, deps);
+  registerDryRunRoutes(app, deps);
   registerInboxRoutes(app, deps, { oidc: settings.oidc });
   registerInboxPages(app, options.webRoot === undefined ? {} : { webRoot: options.webRoot });
   registerAdminPages(app, options.webRoot === undefined ? {} : { webRoot: options.webRoot });

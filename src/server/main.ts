@@ -10,6 +10,7 @@ import { examplesConfigSource, fileConfigSource } from './config/files.js';
 import type { ConfigSource } from './config/source.js';
 import { type DeliveryWorker, type DeliveryWorkerOptions, startDeliveryWorker } from './delivery/worker.js';
 import type { HubSettings } from './env.js';
+import type { EhrRecordsSource } from './records/practiceRecords.js';
 import { openStore, type StoreOptions } from './store/index.js';
 import type { HubStore } from './store/types.js';
 import { profileValidator } from './validation.js';
@@ -27,6 +28,8 @@ export interface StartHubOptions {
   now?: () => number;
   /** Providers' systems to register besides those in HUB_PROVIDER_CLIENTS (the sandbox's own). */
   providerClients?: readonly ProviderClient[];
+  /** The EHR's records for the IT lead's dry run (the sandbox's; a real hub has none). */
+  ehrRecords?: EhrRecordsSource;
 }
 
 export interface RunningHub {
@@ -75,6 +78,7 @@ export async function startHub(settings: HubSettings, options: StartHubOptions =
     onOutboxChange: () => worker?.kick(),
     providerClients,
     ...(validator ? { validator } : {}),
+    ...(options.ehrRecords ? { ehrRecords: options.ehrRecords } : {}),
   });
   try {
     await app.listen({ port: settings.port, host: settings.host });

@@ -4,6 +4,7 @@ import type { TokenChecker, TokenContext } from '../auth/smartToken.js';
 import { type StaffContext, type StaffTokenChecker, staffAgent } from '../auth/staff.js';
 import type { PracticeConfigs } from '../config/practices.js';
 import { HubError } from '../errors.js';
+import type { PracticeRecords } from '../records/practiceRecords.js';
 import type { HubStore } from '../store/types.js';
 
 declare module 'fastify' {
@@ -28,6 +29,8 @@ export interface RouteDeps {
   staff: StaffTokenChecker | undefined;
   /** The hub's address as callers see it (no trailing slash): token audiences, links. */
   publicUrl: () => string;
+  /** The records the IT lead's dry run replays: the EHR's (sandbox only) and uploaded exports. */
+  records: PracticeRecords;
 }
 
 /** Checks a staff member's sign-in (401/403/503) and remembers it on the request. */
