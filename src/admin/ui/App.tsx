@@ -145,14 +145,10 @@ export function App(props: { signInProblem?: string }) {
       <a className="nhsuk-skip-link" href="#main">
         Skip to main content
       </a>
-      <header className="nhsuk-header ad-header">
-        <div className="nhsuk-header__container nhsuk-width-container ad-header__container">
+      <header className="ad-header">
+        <div className="ad-header__container">
           <div className="ad-header__service">
-            <a
-              className="nhsuk-header__service-name ad-header__title"
-              href="/admin/rules"
-              onClick={link(navigate, 'rules')}
-            >
+            <a className="ad-header__title" href="/admin/rules" onClick={link(navigate, 'rules')}>
               Fit note prompts
             </a>
             {me && <span className="ad-header__practice">Practice {me.practiceOds}</span>}
@@ -168,7 +164,7 @@ export function App(props: { signInProblem?: string }) {
         </div>
         {me && (
           <nav className="ad-nav" aria-label="Console">
-            <ul className="ad-nav__list nhsuk-width-container">
+            <ul className="ad-nav__list">
               {NAV.map((n) => (
                 <li key={n.path} className="ad-nav__item">
                   <a
@@ -185,8 +181,8 @@ export function App(props: { signInProblem?: string }) {
           </nav>
         )}
       </header>
-      <div className="nhsuk-width-container">
-        <main className="nhsuk-main-wrapper ad-main" id="main" tabIndex={-1} ref={mainRef}>
+      <div className="ad-page">
+        <main className="ad-main" id="main" tabIndex={-1} ref={mainRef}>
           {shell.state === 'loading' && <p role="status">Loading…</p>}
           {shell.state === 'signed-out' && (
             <SignInScreen problem={shell.problem} notice={shell.notice} signIn={() => void signIn()} />
