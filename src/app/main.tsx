@@ -8,7 +8,7 @@ import './styles/app.css';
 import { StrictMode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { type HandOver, handOverToHub, handOverToProvider, sendReferral } from './deliver.js';
-import { LocalStorageFeedbackStore } from './feedback/index.js';
+import { hubFeedbackQueue, LocalStorageFeedbackStore, type PromptEventSink } from './feedback/index.js';
 import { hubReferralsClient } from './hubReferrals.js';
 import { type AppContext, loadContext } from './load/index.js';
 import {
@@ -68,6 +68,18 @@ function hubFor(session: SmartSession, context: AppContext): PanelHub | undefine
   };
 }
 
+/** What the GP does with prompts, for the practice's figures at its referral hub (when it has one). */
+function promptEventsFor(session: SmartSession, context: AppContext): PromptEventSink | undefined {
+  const hubUrl = context.config.hubUrl;
+  if (!hubUrl) return undefined;
+  return hubFeedbackQueue({
+    hubUrl,
+    accessToken: () => session.accessToken?.() ?? '',
+    ehrFhirBase: session.requester.fhirBaseUrl,
+    practiceOds: context.practice.odsCode,
+  });
+}
+
 async function start(root: Root): Promise<void> {
   root.render(<Loading />);
   const session = await completeLaunch();
@@ -93,6 +105,7 @@ async function start(root: Root): Promise<void> {
     return;
   }
   const feedbackStore = new LocalStorageFeedbackStore();
+  const promptEvents = promptEventsFor(session, context);
   root.render(
     <StrictMode>
       <App
@@ -104,6 +117,8 @@ async function start(root: Root): Promise<void> {
         onSendReferral={(referral) => sendReferral(session, referral, handOverFor(session, context))}
         // The referrals' progress, and cancelling, from the practice's referral hub (when it has one).
         hub={hubFor(session, context)}
+        // What the GP does with prompts, reported to the hub in the background for the practice's figures.
+        onPromptEvent={promptEvents ? (event) => promptEvents.report(event) : undefined}
       />
     </StrictMode>,
   );

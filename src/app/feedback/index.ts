@@ -1,4 +1,12 @@
 export {
+  feedbackItem,
+  type HubFeedbackOptions,
+  hubFeedbackQueue,
+  type PromptEventAction,
+  type PromptEventReport,
+  type PromptEventSink,
+} from './hubFeedback.js';
+export {
   FEEDBACK_NAMESPACE,
   type FeedbackStore,
   feedbackKey,

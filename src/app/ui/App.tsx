@@ -12,6 +12,7 @@ import { currentEpisode } from '../../domain/episodes.js';
 import { type ExistingReferral, evaluate, type PromptFeedback } from '../../domain/evaluate.js';
 import type { ReferralForm as DomainReferralForm } from '../../domain/referral.js';
 import { existingReferrals } from '../../fhir/referrals.js';
+import type { PromptEventReport } from '../feedback/hubFeedback.js';
 import { type FeedbackStore, patientKeyOf } from '../feedback/store.js';
 import { londonToday } from './format.js';
 import { PatientBanner } from './PatientBanner.js';
@@ -45,6 +46,11 @@ export interface AppProps {
   patientName?: string;
   /** The practice's referral hub for this patient, when it has one: the panel shows referral progress. */
   hub?: PanelHub | undefined;
+  /**
+   * Told what the GP does with each prompt (shown, referred once the referral is sent, self-referral,
+   * snoozed, overridden), for the practice's figures at the hub. Must not throw or wait.
+   */
+  onPromptEvent?: ((event: PromptEventReport) => void) | undefined;
 }
 
 type View =
@@ -70,6 +76,10 @@ export function App(props: AppProps) {
   const [sent, setSent] = useState<ExistingReferral[]>([]);
   const [view, setView] = useState<View>({ kind: 'main' });
   const panelHeading = useRef<HTMLHeadingElement>(null);
+  // Prompts shown this launch (card uuid → rule id), and the prompt a "Refer now" came from.
+  const promptRules = useRef(new Map<string, string>());
+  const referFrom = useRef<{ card: string; ruleId: string } | undefined>(undefined);
+  const reportEvent = props.onPromptEvent;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: feedbackVersion re-reads the store.
   const evaluation = useMemo(
@@ -90,8 +100,26 @@ export function App(props: AppProps) {
   const card = view.kind === 'main' ? evaluation.cards[0] : undefined;
 
   const onFeedback = useCallback(
-    (feedback: PromptFeedback) => {
+    (feedback: PromptFeedback, answer?: 'refer' | 'self-referral') => {
       feedbackStore.record(patientKey, feedback);
+      const ruleId = promptRules.current.get(feedback.card);
+      if (ruleId !== undefined && reportEvent) {
+        const base = { card: feedback.card, ruleId, at: feedback.outcomeTimestamp };
+        if (feedback.outcome === 'snoozed')
+          reportEvent({
+            ...base,
+            action: 'snoozed',
+            reasonCode: feedback.snooze?.until ? 'until-date' : 'until-next-note',
+          });
+        else if (feedback.outcome === 'overridden')
+          reportEvent({
+            ...base,
+            action: 'overridden',
+            reasonCode: feedback.overrideReason?.reason?.code ?? 'other',
+          });
+        else if (answer === 'self-referral') reportEvent({ ...base, action: 'self-referral' });
+        else if (answer === 'refer') referFrom.current = { card: feedback.card, ruleId };
+      }
       setFeedbackVersion((v) => v + 1);
       // With no opener to return to, focus lands on the panel once the dialog has gone.
       setTimeout(() => {
@@ -99,8 +127,21 @@ export function App(props: AppProps) {
           panelHeading.current?.focus();
       }, 0);
     },
-    [feedbackStore, patientKey],
+    [feedbackStore, patientKey, reportEvent],
   );
+
+  // A prompt is shown when its dialog opens: reported once per card per launch.
+  const shownCard = card && episode ? card : undefined;
+  useEffect(() => {
+    if (shownCard === undefined || promptRules.current.has(shownCard.uuid)) return;
+    promptRules.current.set(shownCard.uuid, shownCard.extension.ruleId);
+    reportEvent?.({
+      card: shownCard.uuid,
+      ruleId: shownCard.extension.ruleId,
+      action: 'shown',
+      at: now().toISOString(),
+    });
+  });
 
   useEffect(() => {
     const timer = setTimeout(() => void loadReferralForm().catch(() => undefined), 0);
@@ -134,8 +175,37 @@ export function App(props: AppProps) {
       episodeStart: episode?.start,
       serviceTypes: form.serviceTypes,
     });
-    const result = await props.onSendReferral({ bundle, provider, form, identifier });
+    let result = await props.onSendReferral({ bundle, provider, form, identifier });
     setSent((list) => [...list, { ref: `referral/${identifier.value}`, authoredOn: today, active: true }]);
+    // The prompt was acted on once the referral is sent (now, or when a retry gets it through).
+    const from = referFrom.current;
+    if (from !== undefined && reportEvent) {
+      const referred = () => {
+        if (referFrom.current !== from) return;
+        referFrom.current = undefined;
+        reportEvent({
+          ...from,
+          action: 'referred',
+          at: now().toISOString(),
+          referralId: identifier.value,
+          providerId: provider.id,
+        });
+      };
+      const isSent = (state: string | undefined) =>
+        state === undefined || state === 'delivered' || state === 'queued';
+      if (isSent(result.delivery?.state)) referred();
+      else if (result.retryDelivery) {
+        const retry = result.retryDelivery;
+        result = {
+          ...result,
+          retryDelivery: async () => {
+            const delivery = await retry();
+            if (isSent(delivery.state)) referred();
+            return delivery;
+          },
+        };
+      }
+    }
     return result;
   };
 

@@ -22,7 +22,8 @@ export interface PromptDialogProps {
   /** Fit notes in the episode now: "until the next fit note" lasts while there are no more. */
   noteCount: number;
   today: CalendarDate;
-  onFeedback(feedback: PromptFeedback): void;
+  /** `answer` tells the two accepted answers apart: Refer now ('refer') and self-referral details given. */
+  onFeedback(feedback: PromptFeedback, answer?: 'refer' | 'self-referral'): void;
   /** After "Refer now": open the referral form, with the recommended provider when there is one. */
   onRefer(providerId?: string): void;
   now?: () => Date;
@@ -76,8 +77,10 @@ export function PromptDialog(props: PromptDialogProps) {
   const [view, setViewState] = useState<View>('main');
   const viewHeading = useRef<HTMLHeadingElement>(null);
 
-  const feedback = (f: Omit<PromptFeedback, 'card' | 'outcomeTimestamp'>) =>
-    onFeedback({ card: card.uuid, outcomeTimestamp: now().toISOString(), ...f });
+  const feedback = (
+    f: Omit<PromptFeedback, 'card' | 'outcomeTimestamp'>,
+    answer?: 'refer' | 'self-referral',
+  ) => onFeedback({ card: card.uuid, outcomeTimestamp: now().toISOString(), ...f }, answer);
   const snoozeUntilNextNote = () =>
     feedback({ outcome: 'snoozed', snooze: { untilNextNote: true, latestIssued, noteCount } });
 
@@ -125,7 +128,7 @@ export function PromptDialog(props: PromptDialogProps) {
             ineligible={ineligible}
             idPrefix={id}
             onRefer={() => {
-              feedback({ outcome: 'accepted' });
+              feedback({ outcome: 'accepted' }, 'refer');
               onRefer(recommended);
             }}
             onSelfReferral={() => setView('self-referral')}
@@ -139,7 +142,7 @@ export function PromptDialog(props: PromptDialogProps) {
             providers={selfReferralProviders(options, directory)}
             copyText={props.copyText}
             print={props.print}
-            onDone={() => feedback({ outcome: 'accepted' })}
+            onDone={() => feedback({ outcome: 'accepted' }, 'self-referral')}
             onBack={() => setView('main')}
           />
         )}
