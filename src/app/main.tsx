@@ -8,7 +8,8 @@ import './styles/app.css';
 import { StrictMode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { type HandOver, handOverToHub, handOverToProvider, sendReferral } from './deliver.js';
-import { hubFeedbackQueue, LocalStorageFeedbackStore, type PromptEventSink } from './feedback/index.js';
+import type { PromptEventReport, PromptEventSink } from './feedback/hubFeedback.js';
+import { LocalStorageFeedbackStore } from './feedback/index.js';
 import { hubReferralsClient } from './hubReferrals.js';
 import { type AppContext, loadContext } from './load/index.js';
 import {
@@ -68,16 +69,28 @@ function hubFor(session: SmartSession, context: AppContext): PanelHub | undefine
   };
 }
 
-/** What the GP does with prompts, for the practice's figures at its referral hub (when it has one). */
-function promptEventsFor(session: SmartSession, context: AppContext): PromptEventSink | undefined {
+/**
+ * What the GP does with prompts, for the practice's figures at its referral hub (when it has one). The
+ * queue loads with the first event, outside the app's first script.
+ */
+function promptEventsFor(
+  session: SmartSession,
+  context: AppContext,
+): ((event: PromptEventReport) => void) | undefined {
   const hubUrl = context.config.hubUrl;
   if (!hubUrl) return undefined;
-  return hubFeedbackQueue({
-    hubUrl,
-    accessToken: () => session.accessToken?.() ?? '',
-    ehrFhirBase: session.requester.fhirBaseUrl,
-    practiceOds: context.practice.odsCode,
-  });
+  let sink: Promise<PromptEventSink> | undefined;
+  return (event) => {
+    sink ??= import('./feedback/hubFeedback.js').then((m) =>
+      m.hubFeedbackQueue({
+        hubUrl,
+        accessToken: () => session.accessToken?.() ?? '',
+        ehrFhirBase: session.requester.fhirBaseUrl,
+        practiceOds: context.practice.odsCode,
+      }),
+    );
+    sink.then((queue) => queue.report(event)).catch(() => undefined);
+  };
 }
 
 async function start(root: Root): Promise<void> {
@@ -118,7 +131,7 @@ async function start(root: Root): Promise<void> {
         // The referrals' progress, and cancelling, from the practice's referral hub (when it has one).
         hub={hubFor(session, context)}
         // What the GP does with prompts, reported to the hub in the background for the practice's figures.
-        onPromptEvent={promptEvents ? (event) => promptEvents.report(event) : undefined}
+        onPromptEvent={promptEvents}
       />
     </StrictMode>,
   );
