@@ -30,6 +30,7 @@ import { ConfigBrokenError, type ConfigSource } from './config/source.js';
 import type { HubSettings } from './env.js';
 import { describeError, FHIR_JSON, operationOutcome, type Problem } from './errors.js';
 import { type EhrRecordsSource, PracticeRecords } from './records/practiceRecords.js';
+import { registerAdminConfigRoutes } from './routes/adminConfig.js';
 import { registerAdminPages } from './routes/adminPages.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerConfigRoutes } from './routes/config.js';
@@ -96,6 +97,15 @@ const ROUTES: Array<{ pattern: RegExp; methods: string[] }> = [
   { pattern: /^\/app\/assets\/[^/]+$/, methods: ['GET'] },
   { pattern: /^\/cds-services\/fitnote-prompt\/feedback\/?$/, methods: ['POST'] },
   { pattern: /^\/admin\/api\/figures\/?$/, methods: ['GET'] },
+  {
+    pattern: /^\/admin\/api\/(sign-in|me|rules|rules\/versions\/[^/]+|rules\/export|directory\/versions)\/?$/,
+    methods: ['GET'],
+  },
+  { pattern: /^\/admin\/api\/rules\/versions\/?$/, methods: ['GET', 'POST'] },
+  { pattern: /^\/admin\/api\/rules\/versions\/[^/]+\/(publish|restore)\/?$/, methods: ['POST'] },
+  { pattern: /^\/admin\/api\/rules\/import\/?$/, methods: ['POST'] },
+  { pattern: /^\/admin\/api\/directory\/?$/, methods: ['GET', 'PUT'] },
+  { pattern: /^\/admin\/api\/directory\/providers\/[^/]+\/test-connection\/?$/, methods: ['POST'] },
 ];
 
 const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
@@ -127,7 +137,7 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
 
   const deps: RouteDeps = {
     store,
-    configs: new PracticeConfigs(options.configSource),
+    configs: new PracticeConfigs(options.configSource, store),
     tokens: new TokenChecker({
       trustedBases: settings.ehrBases,
       ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -220,6 +230,7 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
   registerDryRunRoutes(app, deps);
   registerInboxRoutes(app, deps, { oidc: settings.oidc });
   registerInboxPages(app, options.webRoot === undefined ? {} : { webRoot: options.webRoot });
+  registerAdminConfigRoutes(app, deps, { oidc: settings.oidc });
   registerAdminPages(app, options.webRoot === undefined ? {} : { webRoot: options.webRoot });
 
   app.setNotFoundHandler(async (request, reply) => {
@@ -241,7 +252,7 @@ export function buildHub(options: BuildHubOptions): FastifyInstance {
     return sendOutcome(reply, 404, [
       {
         code: 'not-found',
-        text: `There is nothing at ${path}. The hub serves the GP app at /referrals and /config/<ODS code>.json, providers’ systems at /auth/token and /fhir, the provider inbox at /inbox/, the IT leads’ audit trail at /audit, and /health.`,
+        text: `There is nothing at ${path}. The hub serves the GP app at /referrals and /config/<ODS code>.json, providers’ systems at /auth/token and /fhir, the provider inbox at /inbox/, the IT leads’ audit trail at /audit and console at /admin/ (its API under /admin/api), and /health.`,
       },
     ]);
   });
