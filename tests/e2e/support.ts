@@ -236,3 +236,16 @@ export async function waitForOrExplain(
     );
   }
 }
+
+/**
+ * On the sandbox's OpenID sign-in page, picks a staff account (e.g. `it-lead-a99999`, the IT lead of
+ * practice A99999 for the console at `${hub}/admin/`); when the sign-in service still has a session
+ * and answers at once, there is no page and nothing to click.
+ */
+export async function signInAsStaff(page: Page, sandbox: RunningSandbox, accountId: string): Promise<void> {
+  const account = sandbox.oidc?.accounts.find((a) => a.id === accountId);
+  if (account === undefined) throw new Error(`The sandbox has no staff account ${accountId}.`);
+  const button = page.getByRole('button', { name: `Sign in as ${account.name}` });
+  await button.waitFor({ timeout: 20_000 });
+  await button.click();
+}
