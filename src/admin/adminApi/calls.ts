@@ -2,11 +2,12 @@
  * The directory, dry-run, figures and audit pages' calls to the hub (through src/admin/api.ts, which
  * adds the staff token and turns failures into ApiProblem / SignInNeeded).
  */
+import type { DryRunReport } from '../../domain/dryRun.js';
+import type { FiguresReport } from '../../domain/figures.js';
 import { apiDownload, apiFetch } from '../api.js';
 import type {
   ConnectionResult,
   DirectoryResponse,
-  DryRunReport,
   DryRunRequest,
   RecordsStatus,
   RecordsUploaded,
@@ -33,25 +34,13 @@ export const getRules = () => apiFetch<RulesResponse>('/admin/api/rules');
 
 export const getRecords = () => apiFetch<RecordsStatus>('/admin/api/records');
 
-/** Uploads an export file's text as it is (a Bundle, a JSON array of Bundles, or NDJSON). */
-export const uploadRecords = (text: string) =>
+/** Uploads an export file as it is (a Bundle, a JSON array of Bundles, or NDJSON); the hub reads it. */
+export const uploadRecords = (file: Blob | string) =>
   apiFetch<RecordsUploaded>('/admin/api/records', {
     method: 'POST',
-    body: text,
-    headers: {
-      'content-type':
-        text.trimStart().startsWith('[') || isOneJson(text) ? 'application/json' : 'application/x-ndjson',
-    },
+    body: file,
+    headers: { 'content-type': 'text/plain' },
   });
-
-function isOneJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const runDryRun = (request: DryRunRequest) =>
   apiFetch<DryRunReport>('/admin/api/dry-run', { method: 'POST', json: request });
@@ -63,7 +52,7 @@ export function figuresPath(from: string, to: string, csv = false): string {
   return `/admin/api/figures?${q}`;
 }
 
-export const getFigures = <T>(from: string, to: string) => apiFetch<T>(figuresPath(from, to));
+export const getFigures = (from: string, to: string) => apiFetch<FiguresReport>(figuresPath(from, to));
 
 export const downloadFigures = (ods: string, from: string, to: string) =>
   apiDownload(figuresPath(from, to, true), `figures-${ods}-${from}-${to}.csv`);

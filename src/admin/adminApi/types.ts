@@ -54,32 +54,6 @@ export interface RecordsUploaded {
   loadedAt: number;
 }
 
-export interface DryRunFigures {
-  prompts: number;
-  patientsPrompted: number;
-  per1000PatientsPerMonth: number;
-  perGpPerMonth: number;
-}
-
-export interface DryRunReport {
-  from: string;
-  to: string;
-  months: number;
-  patients: number;
-  fullTimeGps: number;
-  fullTimeGpsAssumed: boolean;
-  rules: Array<{
-    ruleId: string;
-    title: string;
-    enabledInDraft: boolean;
-    draft: DryRunFigures;
-    live?: DryRunFigures;
-    expected?: { label: string; min: number; max: number };
-  }>;
-  byMonth: Array<{ month: string; draft: Record<string, number>; live: Record<string, number> }>;
-  elapsedMs: number;
-}
-
 export interface DryRunRequest {
   rules: unknown;
   from: string;

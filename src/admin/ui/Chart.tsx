@@ -159,3 +159,21 @@ export function Chart<K extends Kind>(props: ChartProps<K>) {
     </div>
   );
 }
+
+/**
+ * A wide table's scroll box: at 400 px a table with many columns scrolls sideways inside it instead
+ * of widening the page. It can take focus so keyboard users can scroll it (axe: scrollable-region-focusable).
+ */
+export function TableScroll(props: { labelledBy: string; children: React.ReactNode }) {
+  return (
+    <section
+      className="ad-table-scroll"
+      aria-labelledby={props.labelledBy}
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard
+      tabIndex={0}
+      style={{ overflowX: 'auto' }}
+    >
+      {props.children}
+    </section>
+  );
+}
