@@ -71,6 +71,11 @@ export interface EhrOptions {
   examplesDir?: string;
   /** The current instant, for a fit note's `issued` (tests). */
   now?: () => Date;
+  /**
+   * The practice's current `{ rules, directory }` from the sandbox's hub (its published versions), so
+   * the GP app gets what the IT lead last published; default the examples (sandboxPracticeConfig).
+   */
+  practiceConfig?: (ods: string) => Promise<{ rules: unknown; directory: unknown } | undefined>;
 }
 
 /** SMART App Launch `smart_style_url` content: the EHR's look, for the app to match. */
@@ -249,6 +254,15 @@ export function ehrHandler(options: EhrOptions): SandboxHandler {
 
   /** The practice's rules and directory (`/config/{ods}.json`, the app's default config URL). */
   const practiceConfig = async (ods: string): Promise<string | undefined> => {
+    if (options.practiceConfig) {
+      const current = await options.practiceConfig(ods.toUpperCase());
+      if (current === undefined) return undefined;
+      return JSON.stringify({
+        rules: current.rules,
+        directory: current.directory,
+        ...(options.hubUrl ? { hub: { url: options.hubUrl } } : {}),
+      });
+    }
     const config = await sandboxPracticeConfig(ods, { ...options, examplesDir: examples });
     return config === undefined ? undefined : JSON.stringify(config);
   };

@@ -270,7 +270,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     smartHandler({ baseUrl: url }),
     fhir.handle,
     providers.handle,
-    ehrHandler({ fhir, origin: url, today, ...(hub ? { hubUrl: hub.url } : {}) }),
+    ehrHandler({
+      fhir,
+      origin: url,
+      today,
+      // The GP app reads the practice's configuration as the hub has it published now.
+      ...(hub ? { hubUrl: hub.url, practiceConfig: hub.practiceConfig } : {}),
+    }),
   ];
 
   return {

@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildHub } from './app.js';
 import { loadProviderClients, type ProviderClient } from './auth/backendServices.js';
 import { examplesConfigSource, fileConfigSource } from './config/files.js';
-import type { ConfigSource } from './config/source.js';
+import type { ConfigSource, PracticeConfigDocument } from './config/source.js';
+import { layeredDocument } from './config/versions.js';
 import { type DeliveryWorker, type DeliveryWorkerOptions, startDeliveryWorker } from './delivery/worker.js';
 import type { HubSettings } from './env.js';
 import type { EhrRecordsSource } from './records/practiceRecords.js';
@@ -37,6 +38,11 @@ export interface RunningHub {
   url: string;
   app: FastifyInstance;
   store: HubStore;
+  /**
+   * The practice's current `{ rules, directory }` as GPs get it (its published versions, each falling
+   * back to the configuration source), or undefined when it has none: the sandbox serves this.
+   */
+  practiceConfig(ods: string): Promise<PracticeConfigDocument | undefined>;
   /** Stops the worker (waiting for attempts under way), the server and the store. */
   close(): Promise<void>;
 }
@@ -127,6 +133,7 @@ export async function startHub(settings: HubSettings, options: StartHubOptions =
     url: `http://${host}:${port}`,
     app,
     store,
+    practiceConfig: async (ods) => (await layeredDocument(store, configSource, ods))?.document,
     close: () => {
       closing ??= (async () => {
         await worker?.stop();
