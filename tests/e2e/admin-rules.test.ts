@@ -128,7 +128,8 @@ it('an IT lead moves the six-week rule to four weeks, checks the dry run, publis
   await page.getByRole('button', { name: 'Save as a draft' }).click();
   const summary = page.getByRole('alert').filter({ hasText: 'This rule cannot be saved yet' });
   await summary.waitFor();
-  expect(await page.locator('#rule-absence-error').textContent()).toMatch(/Error:.*whole number of days/);
+  expect(await summary.getByRole('link').first().getAttribute('href')).toBe('#rule-absence');
+  expect(await page.locator('#rule-absence-error').textContent()).toMatch(/Error:.*Enter the time off work as a whole number of weeks, 1 or more/);
   await at(page, 1024, 'c1-rule-editor-errors-1024');
   await at(page, 400, 'c1-rule-editor-errors-400');
 

@@ -239,8 +239,7 @@ export async function waitForOrExplain(
 
 /**
  * On the sandbox's OpenID sign-in page, picks a staff account (e.g. `it-lead-a99999`, the IT lead of
- * practice A99999 for the console at `${hub}/admin/`); when the sign-in service still has a session
- * and answers at once, there is no page and nothing to click.
+ * practice A99999 for the console at `${hub}/admin/`). Waits up to 20 s for the page.
  */
 export async function signInAsStaff(page: Page, sandbox: RunningSandbox, accountId: string): Promise<void> {
   const account = sandbox.oidc?.accounts.find((a) => a.id === accountId);

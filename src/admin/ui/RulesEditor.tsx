@@ -108,20 +108,20 @@ export function RuleEditor(props: EditorProps & { rule?: Rule }) {
     const parsed = parseRules(file, { providerIds });
     return parsed.ok ? [] : parsed.problems;
   }, [file, providerIds]);
-  const { byField, mine } = problemsByField([...problems, ...serverProblems], form.id.trim(), position);
+  const placed = problemsByField([...problems, ...serverProblems], form.id.trim(), position);
+  const byField = { ...placed.byField };
+  // The time off is typed in weeks or days: say so in the unit the IT lead chose.
+  if (byField.absence !== undefined && !/^[1-9]\d*$/.test(form.absence.trim()))
+    byField.absence = [`Enter the time off work as a whole number of ${form.absenceUnit}, 1 or more.`];
   const shown = tried ? byField : {};
-  const others = problems.filter((p) => !mine.includes(p));
+  const others = [...problems, ...serverProblems].filter((p) => !placed.mine.includes(p));
 
   const summaryProblems: SummaryProblem[] = tried
     ? [
         ...(Object.entries(byField) as Array<[RuleField, string[]]>).flatMap(([field, messages]) =>
           messages.map((text) => ({ text, href: `#${FIELD_ID[field]}` })),
         ),
-        ...mine
-          .filter((line) => !Object.values(byField).some((m) => m?.some((t) => line.endsWith(t.slice(1)))))
-          .map((text) => ({ text })),
-        ...others.map((text) => ({ text })),
-        ...serverProblems.filter((p) => !mine.includes(p)).map((text) => ({ text })),
+        ...[...placed.unplaced, ...new Set(others)].map((text) => ({ text })),
       ]
     : [];
 

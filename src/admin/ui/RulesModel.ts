@@ -289,9 +289,10 @@ export function problemsByField(
   problems: readonly string[],
   ruleId: string,
   position: number,
-): { byField: Partial<Record<RuleField, string[]>>; mine: string[] } {
+): { byField: Partial<Record<RuleField, string[]>>; mine: string[]; unplaced: string[] } {
   const byField: Partial<Record<RuleField, string[]>> = {};
   const mine: string[] = [];
+  const unplaced: string[] = [];
   const prefixes = [`Rule "${ruleId}"`, `Rule ${position + 1}`];
   for (const line of problems) {
     const prefix = prefixes.find((p) => line.startsWith(`${p}: `) || line.startsWith(`${p} (`));
@@ -304,8 +305,9 @@ export function problemsByField(
     if (rest.startsWith('provider "')) rest = 'providers';
     const field = FIELD_OF_PATH.find(([re]) => re.test(rest))?.[1];
     if (field !== undefined) byField[field] = [...(byField[field] ?? []), messageOf(line, prefix)];
+    else unplaced.push(line);
   }
-  return { byField, mine };
+  return { byField, mine, unplaced };
 }
 
 /** The problem without the "Rule "x": field:" prefix, capitalised, for the message next to the field. */
@@ -315,7 +317,7 @@ function messageOf(line: string, prefix: string): string {
     .replace(/^ \(rule \d+\)/, '')
     .replace(/^: /, '');
   const m = /^[a-zA-Z.[\]0-9]+: (.*)$/.exec(rest);
-  const text = m?.[1] ?? rest;
+  const text = (m?.[1] ?? rest).replace(/ \(got ""\)\.?$/, '.');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 

@@ -153,11 +153,19 @@ export function VersionsPage(props: PageProps) {
                 {v.note ? <> · “{v.note}”</> : null}
               </p>
             </div>
-            {v.changes.length > 0 ? (
+            {v.changes.length === 0 ? (
+              <p className="ad-version__nochange">{v.version === 1 ? 'The first version.' : 'No changes.'}</p>
+            ) : v.changes.length <= 5 ? (
+              <ul className="nhsuk-list nhsuk-list--bullet ad-version__changes">
+                {v.changes.map((c) => (
+                  <li key={c}>{c}</li>
+                ))}
+              </ul>
+            ) : (
               <details className="nhsuk-details ad-version__changes">
                 <summary className="nhsuk-details__summary">
                   <span className="nhsuk-details__summary-text">
-                    {v.changes.length === 1 ? '1 change' : `${v.changes.length} changes`}
+                    {v.changes.length} changes
                     <span className="nhsuk-u-visually-hidden"> in version {v.version}</span>
                   </span>
                 </summary>
@@ -169,8 +177,6 @@ export function VersionsPage(props: PageProps) {
                   </ul>
                 </div>
               </details>
-            ) : (
-              <p className="ad-version__nochange">{v.version === 1 ? 'The first version.' : 'No changes.'}</p>
             )}
             <div className="ad-version__actions">
               {!v.published && (
