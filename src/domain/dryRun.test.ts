@@ -1,9 +1,11 @@
-import { note } from '../../tests/fixtures/fitNotes.js';
+import { backPain, note } from '../../tests/fixtures/fitNotes.js';
+import { SNOMED } from './codes.js';
+import { dayFromCivil, formatDay } from './dates.js';
 import { DEFAULT_RULES } from './defaultRules.js';
 import type { Directory } from './directory.js';
 import { dryRun, EXPECTED_VOLUMES, expectedVolumeFor, monthsOf, windowProblem } from './dryRun.js';
 import { parseRules, type RulesFile } from './rules.js';
-import type { SimulationPatient } from './simulate.js';
+import { type SimulationPatient, simulate, simulateEach } from './simulate.js';
 
 const national = (() => {
   const r = parseRules(DEFAULT_RULES);
@@ -209,5 +211,53 @@ describe('monthsOf', () => {
     ['2025-11-30', '2026-02-01', ['2025-11', '2025-12', '2026-01', '2026-02']],
   ])('%s to %s', (from, to, months) => {
     expect(monthsOf(from, to)).toEqual(months);
+  });
+});
+
+describe("simulateEach (the dry run's one pass)", () => {
+  it('gives exactly what separate simulate runs give, also with another episode gap', () => {
+    let seed = 11;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const anxiety = { codings: [{ system: SNOMED, code: '197480006' }], text: 'Anxiety' };
+    const base = dayFromCivil(2025, 1, 1);
+    const population: SimulationPatient[] = [];
+    for (let p = 0; p < 300; p++) {
+      const notes = [];
+      let day = base + Math.floor(rand() * 400);
+      for (let i = Math.floor(rand() * 8); i > 0; i--) {
+        const length = 1 + Math.floor(rand() * 40);
+        notes.push(
+          note(formatDay(day), rand() < 0.05 ? undefined : formatDay(day + length - 1), {
+            fitness: rand() < 0.3 ? 'may-be-fit' : 'not-fit',
+            conditions: [rand() < 0.5 ? backPain : anxiety],
+          }),
+        );
+        day += length + Math.floor(rand() * 14);
+      }
+      population.push({
+        patient: {
+          id: String(p),
+          employmentStatus: rand() < 0.8 ? 'employed' : 'self-employed',
+          birthDate: '1980-06-15',
+        },
+        notes,
+      });
+    }
+    const wideGap: RulesFile = { ...fourWeekOh, episodeGapDays: 14 };
+    const window = { from: '2025-03-01', to: '2026-10-31' };
+    const runs = [
+      { rules: fourWeekOh, includeDisabled: false, ...window },
+      { rules: national, includeDisabled: false, ...window },
+      { rules: fourWeekOh, ...window },
+      { rules: wideGap, includeDisabled: false, ...window },
+    ];
+    const together = simulateEach(population, runs);
+    expect(together).toEqual(runs.map((run) => simulate(population, run)));
+    expect(together[0]?.totalPrompts).toBeGreaterThan(50);
+    expect(together[0]).not.toEqual(together[1]);
+    expect(together[0]).not.toEqual(together[3]);
   });
 });

@@ -16,7 +16,7 @@ import type { ServiceType } from './codes.js';
 import { type CalendarDate, civilFromDay, type DayNumber, dayFromCivil, parseCalendarDate } from './dates.js';
 import type { Directory } from './directory.js';
 import type { Rule, RulesFile } from './rules.js';
-import { type SimulationPatient, simulate } from './simulate.js';
+import { type SimulationPatient, simulateEach } from './simulate.js';
 
 export interface ExpectedVolume {
   /** Which of the study's options. */
@@ -200,38 +200,42 @@ interface Run {
   byMonth: Map<string, Map<string, number>>;
 }
 
-function run(
+/** The rules files replayed in one shared pass (simulateEach): `all` counts switched-off rules too. */
+function runAll(
   patients: readonly SimulationPatient[],
-  rules: RulesFile,
+  sets: ReadonlyArray<{ rules: RulesFile; all: boolean }>,
   input: DryRunInput,
-  all: boolean,
-): Run {
-  const byMonth = new Map<string, Map<string, number>>();
+): Run[] {
+  const byMonths = sets.map(() => new Map<string, Map<string, number>>());
   let lastDay = Number.NaN;
   let lastMonth = '';
-  const result = simulate(patients, {
-    rules,
-    from: input.from,
-    to: input.to,
-    includeDisabled: all,
-    onPrompt: (ruleId, day) => {
-      if (day !== lastDay) {
-        lastDay = day;
-        lastMonth = monthOf(day);
-      }
-      let counts = byMonth.get(lastMonth);
-      if (counts === undefined) {
-        counts = new Map();
-        byMonth.set(lastMonth, counts);
-      }
-      counts.set(ruleId, (counts.get(ruleId) ?? 0) + 1);
-    },
-  });
-  return {
+  const results = simulateEach(
+    patients,
+    sets.map(({ rules, all }, i) => ({
+      rules,
+      from: input.from,
+      to: input.to,
+      includeDisabled: all,
+      onPrompt: (ruleId: string, day: DayNumber) => {
+        if (day !== lastDay) {
+          lastDay = day;
+          lastMonth = monthOf(day);
+        }
+        const byMonth = byMonths[i] as Map<string, Map<string, number>>;
+        let counts = byMonth.get(lastMonth);
+        if (counts === undefined) {
+          counts = new Map();
+          byMonth.set(lastMonth, counts);
+        }
+        counts.set(ruleId, (counts.get(ruleId) ?? 0) + 1);
+      },
+    })),
+  );
+  return results.map((result, i) => ({
     prompts: new Map(result.rules.map((r) => [r.ruleId, r.prompts])),
     patientsPrompted: new Map(result.rules.map((r) => [r.ruleId, r.patientsPrompted])),
-    byMonth,
-  };
+    byMonth: byMonths[i] as Map<string, Map<string, number>>,
+  }));
 }
 
 /** Replays the draft and the live rules over the records and builds the report (elapsedMs 0: the caller times it). */
@@ -256,16 +260,16 @@ export function dryRun(input: DryRunInput): DryRunReport {
     };
   };
 
-  const draftRun = run(input.patients, input.draft, input, false);
+  // Draft, live (unless the same) and the draft with every rule switched on (when some are off), in one pass.
   const sameAsDraft = input.live !== undefined && JSON.stringify(input.live) === JSON.stringify(input.draft);
-  const liveRun =
-    input.live === undefined
-      ? undefined
-      : sameAsDraft
-        ? draftRun
-        : run(input.patients, input.live, input, false);
   const anyOff = input.draft.rules.some((r) => !r.enabled);
-  const allOnRun = anyOff ? run(input.patients, input.draft, input, true) : undefined;
+  const sets = [{ rules: input.draft, all: false }];
+  if (input.live !== undefined && !sameAsDraft) sets.push({ rules: input.live, all: false });
+  if (anyOff) sets.push({ rules: input.draft, all: true });
+  const runs = runAll(input.patients, sets, input);
+  const draftRun = runs[0] as Run;
+  const liveRun = input.live === undefined ? undefined : sameAsDraft ? draftRun : runs[1];
+  const allOnRun = anyOff ? runs[runs.length - 1] : undefined;
   const liveIds = new Set(input.live?.rules.map((r) => r.id) ?? []);
 
   const rules: DryRunRule[] = input.draft.rules.map((rule) => {

@@ -112,27 +112,115 @@ export function simulate(
   patients: Iterable<SimulationPatient>,
   options: SimulationOptions,
 ): SimulationResult {
-  const from = parseCalendarDate(options.from);
-  const to = parseCalendarDate(options.to);
+  return simulateEach(patients, [options])[0] as SimulationResult;
+}
+
+/** One rules file's state during a shared pass. */
+interface RunState {
+  options: SimulationOptions;
+  rules: RulesFile;
+  prompts: Map<string, number>;
+  prompted: Map<string, number>;
+  eachNote: Set<string>;
+  seen: Set<string>;
+  promptedRules: Set<string>;
+}
+
+/**
+ * Several rules files over the same patients and window in one pass (the dry run's draft and live):
+ * each patient's notes are prepared, and each day's current episode found, once for every rules file
+ * with the same episodeGapDays. Each result equals `simulate` with those options on their own.
+ */
+export function simulateEach(
+  patients: Iterable<SimulationPatient>,
+  runs: readonly SimulationOptions[],
+): SimulationResult[] {
+  const first = runs[0];
+  if (first === undefined) return [];
+  const from = parseCalendarDate(first.from);
+  const to = parseCalendarDate(first.to);
   if (from === undefined || to === undefined)
     throw new Error('The window needs --from and --to dates as YYYY-MM-DD.');
-  if (to < from) throw new Error(`The window ends (${options.to}) before it starts (${options.from}).`);
-  const rules: RulesFile =
-    options.includeDisabled === false
-      ? options.rules
-      : { ...options.rules, rules: options.rules.rules.map((r) => ({ ...r, enabled: true })) };
-  const prompts = new Map<string, number>(rules.rules.map((r) => [r.id, 0]));
-  const prompted = new Map<string, number>(rules.rules.map((r) => [r.id, 0]));
-  const eachNote = new Set(rules.rules.filter((r) => r.repeat === 'each-note').map((r) => r.id));
-  const thresholds = absenceThresholds(rules);
+  if (to < from) throw new Error(`The window ends (${first.to}) before it starts (${first.from}).`);
+  for (const run of runs) {
+    if (run.from !== first.from || run.to !== first.to || run.everyDay !== first.everyDay)
+      throw new Error('simulateEach replays one window: give every run the same from, to and everyDay.');
+  }
+  const states: RunState[] = runs.map((options) => {
+    const rules: RulesFile =
+      options.includeDisabled === false
+        ? options.rules
+        : { ...options.rules, rules: options.rules.rules.map((r) => ({ ...r, enabled: true })) };
+    return {
+      options,
+      rules,
+      prompts: new Map<string, number>(rules.rules.map((r) => [r.id, 0])),
+      prompted: new Map<string, number>(rules.rules.map((r) => [r.id, 0])),
+      eachNote: new Set(rules.rules.filter((r) => r.repeat === 'each-note').map((r) => r.id)),
+      seen: new Set<string>(),
+      promptedRules: new Set<string>(),
+    };
+  });
+  // Runs with the same episode gap share episodes; other gaps need passes of their own.
+  const groups = new Map<number, RunState[]>();
+  for (const state of states) {
+    const group = groups.get(state.rules.episodeGapDays);
+    if (group === undefined) groups.set(state.rules.episodeGapDays, [state]);
+    else group.push(state);
+  }
+  const list = groups.size > 1 && !Array.isArray(patients) ? [...patients] : patients;
   let patientCount = 0;
+  for (const [gap, group] of groups) {
+    patientCount = pass(list, group, gap, from, to, first.everyDay === true);
+  }
 
+  const days = to - from + 1;
+  const months = days / MONTH_DAYS;
+  return states.map(({ options, prompts, prompted }) => {
+    const figures = options.rules.rules.map((rule) => {
+      const count = prompts.get(rule.id) ?? 0;
+      return {
+        ruleId: rule.id,
+        title: rule.title,
+        enabled: rule.enabled,
+        prompts: count,
+        patientsPrompted: prompted.get(rule.id) ?? 0,
+        per1000PatientsPerMonth:
+          patientCount === 0 ? 0 : Math.round(((count / patientCount) * 1000 * 100) / months) / 100,
+      };
+    });
+    return {
+      from: options.from,
+      to: options.to,
+      days,
+      patients: patientCount,
+      rules: figures,
+      totalPrompts: figures.reduce((s, f) => s + f.prompts, 0),
+    };
+  });
+}
+
+/** One pass over the patients for runs sharing an episode gap; returns the number of patients. */
+function pass(
+  patients: Iterable<SimulationPatient>,
+  group: readonly RunState[],
+  episodeGapDays: number,
+  from: DayNumber,
+  to: DayNumber,
+  everyDay: boolean,
+): number {
+  const thresholds = [...new Set(group.flatMap((state) => absenceThresholds(state.rules)))].sort(
+    (a, b) => a - b,
+  );
+  let patientCount = 0;
   for (const { patient, notes } of patients) {
     patientCount++;
     if (notes.length === 0) continue;
-    const seen = new Set<string>();
-    const promptedRules = new Set<string>();
-    const days = eventDays(patient, notes, from, to, options.everyDay === true);
+    for (const state of group) {
+      state.seen.clear();
+      state.promptedRules.clear();
+    }
+    const days = eventDays(patient, notes, from, to, everyDay);
     // The notes' dates, read once. Most event days have no current episode, which the issue and end
     // days show without grouping the notes. From the first open-ended note's issue, the current
     // episode can also grow without a new note.
@@ -144,7 +232,7 @@ export function simulate(
     const mayBeCurrent = (day: number): boolean => {
       for (let i = 0; i < notes.length; i++) {
         const end = prepared.end[i] as number;
-        if ((prepared.issued[i] as number) <= day && (Number.isNaN(end) || end >= day - rules.episodeGapDays))
+        if ((prepared.issued[i] as number) <= day && (Number.isNaN(end) || end >= day - episodeGapDays))
           return true;
       }
       return false;
@@ -153,7 +241,7 @@ export function simulate(
       const day = days[k] as DayNumber;
       if (!mayBeCurrent(day)) continue;
       const today = formatDay(day);
-      const episode = currentEpisodeOf(prepared, { today, episodeGapDays: rules.episodeGapDays });
+      const episode = currentEpisodeOf(prepared, { today, episodeGapDays });
       if (episode === undefined) continue;
       if (day >= openFrom) {
         // An open-ended note grows the absence by at most a day a day, so the next threshold cannot be
@@ -162,41 +250,22 @@ export function simulate(
         if (next !== undefined && day + (next - episode.absenceDays) <= to)
           insertDay(days, day + (next - episode.absenceDays), k + 1);
       }
-      for (const rule of firingRules(episode, patient, rules, today)) {
-        const key = eachNote.has(rule.id)
-          ? `${episode.start}|${rule.id}|${episode.latestIssued}`
-          : `${episode.start}|${rule.id}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        if (day < from) continue;
-        prompts.set(rule.id, (prompts.get(rule.id) ?? 0) + 1);
-        options.onPrompt?.(rule.id, day);
-        promptedRules.add(rule.id);
+      for (const state of group) {
+        for (const rule of firingRules(episode, patient, state.rules, today)) {
+          const key = state.eachNote.has(rule.id)
+            ? `${episode.start}|${rule.id}|${episode.latestIssued}`
+            : `${episode.start}|${rule.id}`;
+          if (state.seen.has(key)) continue;
+          state.seen.add(key);
+          if (day < from) continue;
+          state.prompts.set(rule.id, (state.prompts.get(rule.id) ?? 0) + 1);
+          state.options.onPrompt?.(rule.id, day);
+          state.promptedRules.add(rule.id);
+        }
       }
     }
-    for (const id of promptedRules) prompted.set(id, (prompted.get(id) ?? 0) + 1);
+    for (const state of group)
+      for (const id of state.promptedRules) state.prompted.set(id, (state.prompted.get(id) ?? 0) + 1);
   }
-
-  const days = to - from + 1;
-  const months = days / MONTH_DAYS;
-  const figures = options.rules.rules.map((rule) => {
-    const count = prompts.get(rule.id) ?? 0;
-    return {
-      ruleId: rule.id,
-      title: rule.title,
-      enabled: rule.enabled,
-      prompts: count,
-      patientsPrompted: prompted.get(rule.id) ?? 0,
-      per1000PatientsPerMonth:
-        patientCount === 0 ? 0 : Math.round(((count / patientCount) * 1000 * 100) / months) / 100,
-    };
-  });
-  return {
-    from: options.from,
-    to: options.to,
-    days,
-    patients: patientCount,
-    rules: figures,
-    totalPrompts: figures.reduce((s, f) => s + f.prompts, 0),
-  };
+  return patientCount;
 }

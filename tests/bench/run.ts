@@ -7,6 +7,7 @@
  * 3. The same evaluation written as FHIRPath expressions (the `fhirpath` package), and the ratio.
  * 4. The GP app in Chromium against the sandbox (browser.ts).
  * 5. The referral hub on SQLite, and fhir-router + MemoryRepository for comparison (hub.ts).
+ * 6. The IT lead's dry run through the console's API: 20,000 patients, five years of fit notes (dryRun.ts).
  */
 import { performance } from 'node:perf_hooks';
 import type { Bundle } from '@medplum/fhirtypes';
@@ -19,6 +20,7 @@ import { type SimulationPatient, simulate } from '../../src/domain/simulate.js';
 import { readRecord } from '../../src/fhir/record.js';
 import { syntheticPopulation } from '../../src/sandbox/synthetic.js';
 import { browserFigures } from './browser.js';
+import { dryRunFigures } from './dryRun.js';
 import { compileRules, evaluateWithFhirPath } from './fhirpathPeer.js';
 import { hubFigures } from './hub.js';
 
@@ -180,6 +182,10 @@ async function main(): Promise<void> {
   // 5. The referral hub: acceptance on SQLite, and fhir-router + MemoryRepository (issue 4's figures).
   console.log('');
   await hubFigures(line);
+
+  // 6. The IT lead's dry run through the console's API (issue 5's figure).
+  console.log('');
+  await dryRunFigures(line);
 }
 
 await main();
