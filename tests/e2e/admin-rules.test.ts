@@ -117,6 +117,27 @@ it('an IT lead moves the six-week rule to four weeks, checks the dry run, publis
   await at(page, 1024, 'c1-rules-1024');
   await at(page, 400, 'c1-rules-400');
 
+  // Adding a rule, and the settings for every rule: every field there, axe-clean at both widths.
+  await page.setViewportSize({ width: 1024, height: 900 });
+  await page.getByRole('link', { name: 'Add a rule' }).click();
+  await page.getByRole('heading', { name: 'Add a rule', level: 1 }).waitFor();
+  await page.getByLabel('Rule id').fill('eight-weeks-physio');
+  await page.getByRole('button', { name: 'Save as a draft' }).click();
+  const newRuleProblems = page.getByRole('alert').filter({ hasText: 'This rule cannot be saved yet' });
+  await newRuleProblems.waitFor();
+  expect(await newRuleProblems.textContent()).toContain('Enter the time off work as a whole number of weeks');
+  await at(page, 1024, 'c1-rule-new-errors-1024');
+  await at(page, 400, 'c1-rule-new-errors-400');
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await page.getByRole('link', { name: /^Settings for every rule/ }).click();
+  await page.getByRole('heading', { name: 'Settings for every rule' }).waitFor();
+  expect(await page.getByLabel('Days back at work that end an episode').inputValue()).toBe('7');
+  await at(page, 400, 'c1-settings-400');
+  await at(page, 1024, 'c1-settings-1024');
+  await page.getByRole('link', { name: 'Back to the rules' }).click();
+  await page.getByRole('heading', { name: 'Rules', level: 1 }).waitFor();
+  expect((await versions(page)).length).toBe(1);
+
   // The editor: an empty threshold is refused next to the field and in the summary.
   await page.setViewportSize({ width: 1024, height: 900 });
   await page.getByRole('link', { name: SIX_WEEKS }).click();
@@ -129,7 +150,9 @@ it('an IT lead moves the six-week rule to four weeks, checks the dry run, publis
   const summary = page.getByRole('alert').filter({ hasText: 'This rule cannot be saved yet' });
   await summary.waitFor();
   expect(await summary.getByRole('link').first().getAttribute('href')).toBe('#rule-absence');
-  expect(await page.locator('#rule-absence-error').textContent()).toMatch(/Error:.*Enter the time off work as a whole number of weeks, 1 or more/);
+  expect(await page.locator('#rule-absence-error').textContent()).toMatch(
+    /Error:.*Enter the time off work as a whole number of weeks, 1 or more/,
+  );
   await at(page, 1024, 'c1-rule-editor-errors-1024');
   await at(page, 400, 'c1-rule-editor-errors-400');
 
