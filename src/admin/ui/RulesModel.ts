@@ -391,3 +391,26 @@ export function resetRule(rules: RulesFile, ruleId: string, national: RulesFile)
     ? rules
     : { ...rules, rules: rules.rules.map((r) => (r.id === ruleId ? base : r)) };
 }
+
+/** A rule's fields in words, for "Changed locally: …". */
+export const RULE_FIELD_WORDS: Record<string, string> = {
+  id: 'id',
+  title: 'title',
+  enabled: 'on or off',
+  when: 'when it prompts',
+  conditionGroups: 'conditions',
+  employmentStatus: 'employment status',
+  ageRange: 'age range',
+  mayBeFitOnly: '“may be fit” only',
+  indicator: 'how urgent it looks',
+  summary: 'what it says',
+  detail: 'detail',
+  providers: 'providers',
+  source: 'source',
+  supersedes: 'rules it replaces',
+  repeat: 'how often',
+};
+
+export function changedInWords(fields: readonly string[]): string {
+  return fields.map((f) => RULE_FIELD_WORDS[f] ?? f).join(', ');
+}

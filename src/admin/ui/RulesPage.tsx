@@ -10,7 +10,7 @@ import { ApiProblem, apiFetch, type RulesResponse, SignInNeeded, type VersionVie
 import type { PageProps } from './App.js';
 import { ErrorSummary } from './ErrorSummary.js';
 import { RuleEditor, SettingsEditor } from './RulesEditor.js';
-import { compareWithNational, resetRule, triggerInWords } from './RulesModel.js';
+import { changedInWords, compareWithNational, resetRule, triggerInWords } from './RulesModel.js';
 
 export interface RulesData extends RulesResponse {
   /** The latest version's rules file (as saved: already valid). */
@@ -261,7 +261,7 @@ function RulesList(props: {
                   {state?.state === 'changed' && (
                     <>
                       <strong className="nhsuk-tag nhsuk-tag--yellow">Changed locally</strong>{' '}
-                      <span className="ad-rule__changed">{state.changedFields.join(', ')}</span>{' '}
+                      <span className="ad-rule__changed">{changedInWords(state.changedFields)}</span>{' '}
                       <button
                         type="button"
                         className="ad-link-button"
