@@ -233,6 +233,26 @@ describe('the dry run through the console API', () => {
     expect(report.elapsedMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('compares with the published rules version when the practice has one', async () => {
+    await upload(ndjson(exportResources()));
+    await store.saveConfigVersion(
+      { practiceOds: 'A99999', kind: 'rules', body: fourWeekOh, author: 'hub', publish: true },
+      NOW,
+    );
+    const { status, json } = await dryRun({
+      rules: DEFAULT_RULES,
+      from: '2026-09-01',
+      to: '2026-10-31',
+      source: 'upload',
+    });
+    expect(status).toBe(200);
+    // Now the four-week OH rule is live and the draft is the national defaults: the other way round.
+    expect((json as DryRunReport).rules.find((r) => r.ruleId === 'four-weeks-review')).toMatchObject({
+      draft: { prompts: 1 },
+      live: { prompts: 0 },
+    });
+  });
+
   it('reads an export over the hub’s usual 1 MB limit', async () => {
     const many = Array.from({ length: 6000 }, (_, i) => patient(`extra-${i}`));
     const body = ndjson([...exportResources(), ...many]);

@@ -146,7 +146,8 @@ export function registerDryRunRoutes(app: FastifyInstance, deps: RouteDeps): voi
   app.post('/admin/api/dry-run', async (request) => {
     const ods = await itLead(deps, request);
     const body = readBody(request.body);
-    const document = await deps.configs.source.get(ods);
+    // The live rules and directory: the practice's published versions, else its configuration file.
+    const document = await deps.configs.document(ods);
     const directory = document === undefined ? undefined : await deps.configs.directory(ods);
     const draft = parseRules(body.rules, { providerIds: (directory?.providers ?? []).map((p) => p.id) });
     if (!draft.ok) {
