@@ -64,15 +64,27 @@ async function problemOf(res: Response): Promise<ApiProblem> {
   ]);
 }
 
+/** Header names in lower case, from whatever shape RequestInit allows. */
+function headersOf(given: HeadersInit | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (given === undefined) return out;
+  const pairs: Iterable<[string, string]> =
+    Array.isArray(given) || (typeof Headers !== 'undefined' && given instanceof Headers)
+      ? (given as Iterable<[string, string]>)
+      : Object.entries(given as Record<string, string>);
+  for (const [k, v] of pairs) out[k.toLowerCase()] = v;
+  return out;
+}
+
 async function send(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
   const { json, headers: given, ...rest } = init;
-  const headers = new Headers(given);
-  if (!headers.has('accept')) headers.set('accept', 'application/json');
+  const headers = headersOf(given);
+  headers.accept ??= 'application/json';
   const token = consoleSignIn.currentSession()?.accessToken;
-  if (token !== undefined && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
+  if (token !== undefined) headers.authorization ??= `Bearer ${token}`;
   let body = rest.body;
   if (json !== undefined) {
-    headers.set('content-type', 'application/json');
+    headers['content-type'] = 'application/json';
     body = JSON.stringify(json);
   }
   let res: Response;
