@@ -122,7 +122,7 @@ export function AuditPage(props: { route: string[]; navigate(path: string): void
               {field('since', 'From date', 'For example 2026-11-01', 10)}
               {field('until', 'To date (included)', 'For example 2026-11-21', 10)}
             </div>
-            <div className="nhsuk-button-group">
+            <div style={{ display: 'flex', flexWrap: 'wrap', columnGap: '1rem', alignItems: 'baseline' }}>
               <button type="submit" className="nhsuk-button nhsuk-u-margin-bottom-0">
                 Apply filters
               </button>

@@ -417,7 +417,7 @@ export function ProviderForm(props: ProviderFormProps) {
         </div>
       )}
 
-      <div className="nhsuk-button-group">
+      <div style={{ display: 'flex', flexWrap: 'wrap', columnGap: '1rem', alignItems: 'baseline' }}>
         <button type="submit" className="nhsuk-button" disabled={saving}>
           {saving ? 'Saving…' : 'Save and publish'}
         </button>
