@@ -3,6 +3,7 @@
  * tokens from the local stand-in OpenID issuer: upload a small hand-made export, dry-run a changed
  * threshold, and check the counts against hand counts.
  */
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Bundle, Observation, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
@@ -21,6 +22,7 @@ import { examplesConfigSource } from '../config/files.js';
 import type { EhrRecordsSource } from '../records/practiceRecords.js';
 import { openStore } from '../store/index.js';
 import type { HubStore } from '../store/types.js';
+import { RECORDS_BODY_LIMIT } from './dryRun.js';
 
 const AUDIENCE = 'urn:fitnote-prompt:hub';
 const NOW = Date.parse('2026-11-21T12:00:00Z');
@@ -251,6 +253,37 @@ describe('the dry run through the console API', () => {
       draft: { prompts: 1 },
       live: { prompts: 0 },
     });
+  });
+
+  it('refuses an export over 200 MB with 413 before reading it, and keeps the previous upload', async () => {
+    await upload(ndjson(exportResources()));
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = http.request(`${hubUrl}/admin/api/records`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${itLead}`,
+          'Content-Type': 'application/x-ndjson',
+          'Content-Length': String(RECORDS_BODY_LIMIT + 1),
+        },
+      });
+      request.on('response', (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => {
+          resolve({ status: response.statusCode ?? 0, body: text });
+          request.destroy();
+        });
+      });
+      request.on('error', reject);
+      request.write('{"resourceType":"Patient","id":"x"}\n');
+    });
+    expect(status).toBe(413);
+    expect(texts(JSON.parse(body)).join(' ')).toContain('larger than the hub reads (200 MB)');
+    const listed = await call('GET', '/admin/api/records', { token: itLead });
+    expect(listed.json).toMatchObject({ upload: { patients: 4 } });
   });
 
   it('reads an export over the hub’s usual 1 MB limit', async () => {
