@@ -37,6 +37,11 @@ function notBuiltPage(title: string, heading: string, what: string): string {
 </main></body></html>`;
 }
 
+export interface InboxPageOptions {
+  /** Built browser code (default `<package root>/dist/web`). */
+  webRoot?: string;
+}
+
 export interface BuiltPage {
   /** Where the page is served, without a trailing slash: '/inbox' → /inbox (308 to /inbox/), /inbox/, /inbox/<page>. */
   mount: string;
