@@ -96,7 +96,7 @@ it('pauses a provider and the GP’s configuration has it paused at once; the fo
   await page.getByRole('button', { name: 'Save and publish' }).click();
   const summary = page.getByRole('alert').filter({ hasText: 'There is a problem' });
   await summary.waitFor();
-  expect(await summary.textContent()).toContain('"name" must not be empty');
+  expect(await summary.textContent()).toContain('Name must not be empty');
   expect(await summary.getByRole('link').first().getAttribute('href')).toBe('#p-name');
   expect(await page.locator('#p-name-error').textContent()).toMatch(/Error:.*must not be empty/);
   await bothWidths(page, 'provider-edit-errors');
@@ -199,7 +199,7 @@ it('shows figures after a GP answers a prompt, and downloads them as CSV', async
 it('filters the audit trail and downloads it as CSV', async () => {
   await page.getByRole('link', { name: 'Audit' }).first().click();
   await page.getByRole('heading', { name: 'Audit trail', level: 1 }).waitFor();
-  const table = page.getByRole('table', { name: /records, newest first$/ });
+  const table = page.getByRole('table', { name: /records?, newest first$/ });
   await table.waitFor({ timeout: 15_000 });
   await bothWidths(page, 'audit');
 

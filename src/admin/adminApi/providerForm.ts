@@ -105,20 +105,63 @@ export function checkProvider(
   const problems: FieldProblem[] = [];
   const others: string[] = [];
   for (const line of result.problems) {
+    if (id !== undefined && line.startsWith(`Provider "${id}": the id is used twice`)) {
+      problems.push({ path: 'id', text: 'Another provider already has this id: choose a different one' });
+      continue;
+    }
     const prefix = prefixes.find((p) => line.startsWith(p));
     if (prefix === undefined) {
-      if (id !== undefined && line.startsWith(`Provider "${id}": the id is used twice`))
-        problems.push({ path: 'id', text: 'Another provider already has this id: choose a different one' });
-      else others.push(line);
+      others.push(line);
       continue;
     }
     const text = line.slice(prefix.length);
     const m = /^"([^"]+)"/.exec(text) ?? /in "([^"]+)"/.exec(text);
     let path = m?.[1]?.replace(/\[\d+\]/g, '') ?? '';
     if (path === '' && text.startsWith('delivery endpoint')) path = 'endpoint';
-    problems.push({ path, text: sentence(text) });
+    problems.push({ path, text: sentence(inFormWords(text)) });
   }
   return { problems, others };
+}
+
+/** The form's words for the schema's fields, so a problem reads "Name must not be empty". */
+export const FIELD_LABELS: Record<string, string> = {
+  id: 'Id',
+  name: 'Name',
+  description: 'Description',
+  services: 'Services offered',
+  modalities: 'How patients are seen',
+  waitingTimeDays: 'Typical wait',
+  status: 'Status',
+  activeFrom: 'First day it takes referrals',
+  activeTo: 'Day it closes',
+  lastVerified: 'Last checked',
+  'eligibility.employmentStatus': 'Employment status',
+  'eligibility.conditionGroups': 'Conditions',
+  'eligibility.ageRange': 'Ages',
+  'eligibility.ageRange.min': 'Ages from',
+  'eligibility.ageRange.max': 'Ages to',
+  'eligibility.areaCodes': 'Postcode areas',
+  'eligibility.employerSize': 'Employer size',
+  'eligibility.employerSize.min': 'Employer size from',
+  'eligibility.employerSize.max': 'Employer size to',
+  'contact.phone': 'Phone',
+  'contact.email': 'Email',
+  'contact.website': 'Website',
+  'selfReferral.instructions': 'How patients refer themselves',
+  'selfReferral.phone': 'Self-referral phone',
+  'selfReferral.url': 'Self-referral web address',
+  'endpoint.mode': 'Delivery',
+  'endpoint.baseUrl': 'FHIR server address',
+};
+
+/** '"contact.phone" must not be empty' → 'Phone must not be empty' (a list position keeps its number). */
+export function inFormWords(text: string): string {
+  return text.replace(/^"([^"]+)"/, (whole, path: string) => {
+    const at = /\[(\d+)\]$/.exec(path);
+    const label = FIELD_LABELS[path.replace(/\[\d+\]/g, '')];
+    if (label === undefined) return whole;
+    return at ? `${label} (entry ${Number(at[1]) + 1})` : label;
+  });
 }
 
 function sentence(text: string): string {
