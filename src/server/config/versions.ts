@@ -80,8 +80,8 @@ export async function layeredDocument(
   };
 }
 
-/** Seeds under way, per practice, so two console requests at once seed once (within this hub). */
-const seeding = new Map<string, Promise<void>>();
+/** Seeds under way, per store and practice, so two console requests at once seed once (within this process). */
+const seedingByStore = new WeakMap<HubStore, Map<string, Promise<void>>>();
 
 /**
  * Makes sure the practice has a published version of each kind, seeding version 1 from the
@@ -93,6 +93,11 @@ export function ensureSeeded(
   ods: string,
   now: () => number,
 ): Promise<void> {
+  let seeding = seedingByStore.get(store);
+  if (seeding === undefined) {
+    seeding = new Map();
+    seedingByStore.set(store, seeding);
+  }
   const running = seeding.get(ods);
   if (running) return running;
   const work = (async () => {
