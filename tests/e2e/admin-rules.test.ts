@@ -2,8 +2,8 @@
  * The IT-lead console in a real browser against the sandbox and its referral hub. The IT lead of
  * practice A99999 signs in through the sandbox's OpenID page and changes the six-week occupational
  * health rule to four weeks (the editor refuses an empty threshold first, next to the field and in the
- * error summary); the dry run over the practice's records (the console's API, as the dry-run page
- * calls it) shows the draft prompting more than the live version; the IT lead publishes, and a GP
+ * error summary); the dry-run page over the practice's records (and its API) shows the draft prompting
+ * more than the live version; the IT lead publishes, and a GP
  * launch for a patient off five weeks (Test Overlap: 35 days of sciatica) now gets the occupational
  * health prompt instead of the four-week one. A bad import is refused with the reason and changes
  * nothing; restoring version 1 makes a new draft with the national six weeks, and publishing it puts
@@ -179,7 +179,20 @@ it('an IT lead moves the six-week rule to four weeks, checks the dry run, publis
   expect(draft.published).toBe(false);
   expect(sixWeeksDays(draft)).toBe(28);
 
-  // The dry run of the draft against the live version over the practice's records (the dry-run page's call).
+  // The dry-run page, from the draft banner: the six-week rule prompts more in the draft than live.
+  await page.getByRole('link', { name: 'See what the draft would do (dry run)' }).click();
+  await page.getByRole('heading', { name: 'Dry run', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Run the dry run' }).click();
+  const sixWeeksRow = page.getByRole('row', { name: new RegExp(`^${SIX_WEEKS}`) });
+  await sixWeeksRow.waitFor({ timeout: 30_000 });
+  const cells = await sixWeeksRow.getByRole('cell').allTextContents();
+  // Draft, then live, prompts a month per 1,000 patients.
+  expect(Number(cells[0])).toBeGreaterThan(Number(cells[2]));
+  await page.screenshot({ path: `${SHOTS_DIR}/c1-dry-run-1024.png`, fullPage: true });
+  await page.getByRole('link', { name: 'Rules', exact: true }).click();
+  await page.getByRole('heading', { name: 'Rules', level: 1 }).waitFor();
+
+  // The dry run of the draft against the live version over the practice's records (the same figures from the API, exactly).
   const dryRun = await consoleApi<{
     rules: Array<{ ruleId: string; draft: { prompts: number }; live?: { prompts: number } }>;
   }>(page, '/admin/api/dry-run', { rules: draft.body, from: '2025-12-01', to: '2026-11-21', source: 'ehr' });
