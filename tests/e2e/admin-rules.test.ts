@@ -188,7 +188,7 @@ it('an IT lead moves the six-week rule to four weeks, checks the dry run, publis
   const cells = await sixWeeksRow.getByRole('cell').allTextContents();
   // Draft, then live, prompts a month per 1,000 patients.
   expect(Number(cells[0])).toBeGreaterThan(Number(cells[2]));
-  await page.screenshot({ path: `${SHOTS_DIR}/c1-dry-run-1024.png`, fullPage: true });
+  await page.screenshot({ path: `${SHOTS_DIR}/c1-dry-run-400.png`, fullPage: true });
   await page.getByRole('link', { name: 'Rules', exact: true }).click();
   await page.getByRole('heading', { name: 'Rules', level: 1 }).waitFor();
 
