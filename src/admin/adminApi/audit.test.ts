@@ -67,6 +67,16 @@ describe('the console audit page reading', () => {
     expect(row).toEqual({ recorded: '2026-11-21T09:05:12.000Z', ...expected });
   });
 
+  it('names the console’s own actions in words', () => {
+    const record = { ...base, action: 'config-published', referralId: undefined, providerId: undefined };
+    const bundle = {
+      resourceType: 'Bundle' as const,
+      type: 'searchset' as const,
+      entry: [{ resource: auditEventOf(record as AuditRecord, 'http://hub') }],
+    };
+    expect(auditRows(bundle)[0]?.what).toBe('Practice settings version published');
+  });
+
   it('shows times in UK time', () => {
     expect(ukTime('2026-07-01T08:00:00Z')).toBe('1 Jul 2026, 09:00:00');
   });

@@ -16,6 +16,12 @@ export const AUDIT_ACTION_WORDS: Record<string, string> = {
   'config-read': 'Practice settings read',
   'access-refused': 'Access refused',
   'audit-read': 'Audit trail read',
+  'config-saved': 'Practice settings version saved',
+  'config-published': 'Practice settings version published',
+  'prompt-feedback': 'GP answers to prompts recorded',
+  'provider-connection-test': "Connection to a provider's system tested",
+  'dry-run': "Dry run over patients' records",
+  'records-uploaded': "Patients' records uploaded for a dry run",
 };
 
 const OUTCOME_WORDS: Record<string, string> = {

@@ -9,10 +9,10 @@ import { londonDateOf } from '../../domain/dates.js';
 import { AUDIT_ACTION_WORDS, type AuditRow, auditRows, ukTime } from '../adminApi/audit.js';
 import { type AuditQuery, downloadAudit, getAudit } from '../adminApi/calls.js';
 import { problemsOf } from '../adminApi/problems.js';
-import { TableScroll } from './Chart.js';
 import { ErrorSummary } from './ErrorSummary.js';
 
 const PAGE = 50;
+const COLUMNS = ['When (UK time)', 'What happened', 'Outcome', 'Who', 'Referral', 'Provider', 'Details'];
 const MAX = 1000;
 
 interface Filters {
@@ -149,37 +149,44 @@ export function AuditPage(props: { route: string[]; navigate(path: string): void
       </div>
       {rows !== undefined && rows.length > 0 && (
         <>
-          <TableScroll labelledBy="au-caption">
-            <table className="nhsuk-table">
-              <caption className="nhsuk-table__caption" id="au-caption">
-                {rows.length === 1 ? '1 record' : `${rows.length} records`}, newest first
-              </caption>
-              <thead className="nhsuk-table__head">
-                <tr>
-                  <th scope="col">When (UK time)</th>
-                  <th scope="col">What happened</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Who</th>
-                  <th scope="col">Referral</th>
-                  <th scope="col">Provider</th>
-                  <th scope="col">Details</th>
-                </tr>
-              </thead>
-              <tbody className="nhsuk-table__body">
-                {rows.map((r) => (
-                  <tr key={r.id}>
-                    <td>{ukTime(r.recorded)}</td>
-                    <td>{r.what}</td>
-                    <td>{r.failed ? <strong>{r.outcome}</strong> : r.outcome}</td>
-                    <td>{r.who}</td>
-                    <td>{r.referral ?? ''}</td>
-                    <td>{r.provider ?? ''}</td>
-                    <td>{r.text ?? ''}</td>
-                  </tr>
+          {/* nhsuk-table-responsive: below 641 px each record is a block of labelled lines. */}
+          <table className="nhsuk-table-responsive" aria-labelledby="au-caption">
+            <caption className="nhsuk-table__caption" id="au-caption">
+              {rows.length === 1 ? '1 record' : `${rows.length} records`}, newest first
+            </caption>
+            <thead className="nhsuk-table__head">
+              <tr>
+                {COLUMNS.map((c) => (
+                  <th scope="col" key={c}>
+                    {c}
+                  </th>
                 ))}
-              </tbody>
-            </table>
-          </TableScroll>
+              </tr>
+            </thead>
+            <tbody className="nhsuk-table__body">
+              {rows.map((r) => (
+                <tr key={r.id} className="nhsuk-table__row">
+                  {[
+                    ukTime(r.recorded),
+                    r.what,
+                    r.failed ? <strong key="outcome">{r.outcome}</strong> : r.outcome,
+                    r.who,
+                    r.referral ?? '',
+                    r.provider ?? '',
+                    r.text ?? '',
+                  ].map((value, i) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: fixed columns
+                    <td className="nhsuk-table__cell" key={i}>
+                      <span className="nhsuk-table-responsive__heading" aria-hidden="true">
+                        {COLUMNS[i]}{' '}
+                      </span>
+                      {value}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
           {more && (
             <button
               type="button"
