@@ -12,6 +12,7 @@ import {
   PROVIDER_EMPLOYMENT_STATUSES,
   SERVICE_TYPE_LABELS,
 } from '../../domain/directory.js';
+import { isStale } from '../../domain/eligibility.js';
 import { testConnection } from '../adminApi/calls.js';
 import { problemsOf } from '../adminApi/problems.js';
 import {
@@ -133,7 +134,7 @@ export function ProviderForm(props: ProviderFormProps) {
     <form onSubmit={submit} noValidate>
       <ErrorSummary problems={summary} />
       <h1 className="nhsuk-heading-l">
-        {props.isNew ? 'Add a provider' : `Edit ${text('name') || 'provider'}`}
+        {props.isNew ? 'Add a provider' : `Edit ${String(props.initial.name ?? 'provider')}`}
       </h1>
       <div className="nhsuk-inset-text">
         <span className="nhsuk-u-visually-hidden">Information: </span>
@@ -231,7 +232,11 @@ export function ProviderForm(props: ProviderFormProps) {
       <TextField
         path="lastVerified"
         label="Last checked"
-        hint="When someone last checked these details with the service. Entries not checked for 90 days are flagged."
+        hint={`When someone last checked these details with the service. Entries not checked for 90 days are flagged.${
+          isStale({ lastVerified: text('lastVerified') }, props.today)
+            ? ' This one is: check it with the service.'
+            : ''
+        }`}
         value={text('lastVerified')}
         problems={problemFor('lastVerified')}
         onChange={(v) => set('lastVerified', v.trim())}
