@@ -43,6 +43,16 @@ export const AUDIT_ACTIONS = {
   'config-read': { display: 'Practice settings read', type: 'rest', action: 'R' },
   'access-refused': { display: 'Access refused', type: 'security', action: 'E' },
   'audit-read': { display: 'Audit trail read', type: 'query', action: 'R' },
+  'config-saved': { display: 'Practice settings version saved', type: 'rest', action: 'C' },
+  'config-published': { display: 'Practice settings version published', type: 'rest', action: 'U' },
+  'provider-connection-test': {
+    display: "Connection to a provider's system tested",
+    type: 'other',
+    action: 'E',
+  },
+  'prompt-feedback': { display: 'GP answers to prompts recorded', type: 'rest', action: 'C' },
+  'records-uploaded': { display: "Patients' records uploaded for a dry run", type: 'record', action: 'C' },
+  'dry-run': { display: "Dry run over patients' records", type: 'query', action: 'E' },
 } as const satisfies Record<string, { display: string; type: string; action: AuditEvent['action'] }>;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

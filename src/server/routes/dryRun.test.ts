@@ -233,6 +233,14 @@ describe('the dry run through the console API', () => {
     expect(report.rules.find((r) => r.ruleId === 'six-weeks-oh')?.expected).toMatchObject({ min: 4, max: 6 });
     expect(report.byMonth.map((m) => m.month)).toEqual(['2026-09', '2026-10']);
     expect(report.elapsedMs).toBeGreaterThanOrEqual(0);
+    // The upload and the dry run read patients' records: both are in the practice's audit trail.
+    const audit = await store.listAudit({ practiceOds: 'A99999' });
+    expect(audit.map((a) => [a.action, a.detail?.patients])).toEqual(
+      expect.arrayContaining([
+        ['records-uploaded', 4],
+        ['dry-run', 4],
+      ]),
+    );
   });
 
   it('compares with the published rules version when the practice has one', async () => {

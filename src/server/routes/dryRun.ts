@@ -18,7 +18,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { londonDateOf } from '../../domain/dates.js';
 import { dryRun, windowProblem } from '../../domain/dryRun.js';
 import { parseRules, type RulesFile } from '../../domain/rules.js';
-import { requireItLead } from '../auth/staff.js';
+import { requireItLead, staffAgent } from '../auth/staff.js';
 import { HubError } from '../errors.js';
 import { parseExport } from '../records/parse.js';
 import { authenticateStaff, type RouteDeps } from './deps.js';
@@ -133,6 +133,20 @@ export function registerDryRunRoutes(app: FastifyInstance, deps: RouteDeps): voi
       const parsed = parseExport(request.body);
       if (!parsed.ok) throw bad(parsed.problem);
       const upload = deps.records.setUpload(ods, parsed.records, deps.now());
+      // Patients' records came into the hub: who, when and how many (never the records themselves).
+      await deps.store.appendAudit({
+        action: 'records-uploaded',
+        outcome: '0',
+        agent: request.hubStaff ? staffAgent(request.hubStaff) : 'unknown',
+        practiceOds: ods,
+        at: deps.now(),
+        detail: {
+          text: `An export of ${upload.patients.length} patients' records with ${upload.fitNotes} fit notes was uploaded for the dry run (kept in the hub's memory only).`,
+          patients: upload.patients.length,
+          fitNotes: upload.fitNotes,
+          unreadable: upload.unreadable,
+        },
+      });
       return {
         patients: upload.patients.length,
         fitNotes: upload.fitNotes,
@@ -185,6 +199,21 @@ export function registerDryRunRoutes(app: FastifyInstance, deps: RouteDeps): voi
       ...(body.fullTimeGps === undefined ? {} : { fullTimeGps: body.fullTimeGps }),
     });
     report.elapsedMs = Math.round(performance.now() - started);
+    // The dry run reads every patient's fit notes: audited like any other read of records.
+    await deps.store.appendAudit({
+      action: 'dry-run',
+      outcome: '0',
+      agent: request.hubStaff ? staffAgent(request.hubStaff) : 'unknown',
+      practiceOds: ods,
+      at: deps.now(),
+      detail: {
+        text: `A dry run of the draft rules over ${report.patients} patients' records (${body.source === 'ehr' ? "the practice's records" : 'the uploaded export'}), ${body.from} to ${body.to}.`,
+        source: body.source,
+        from: body.from,
+        to: body.to,
+        patients: report.patients,
+      },
+    });
     return report;
   });
 }
