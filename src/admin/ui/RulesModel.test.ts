@@ -1,10 +1,9 @@
 import { DEFAULT_RULES } from '../../domain/defaultRules.js';
 import { parseRules, type Rule, type RulesFile } from '../../domain/rules.js';
 import {
-  compareWithNational,
+  changedInWords,
   formFromRule,
   problemsByField,
-  resetRule,
   ruleFromForm,
   sampleReason,
   sampleValues,
@@ -97,30 +96,13 @@ describe('the editor form', () => {
   });
 });
 
-describe('against the national defaults', () => {
-  it('says which rules are national, changed (which fields) or local, and resets one', () => {
-    const changed: RulesFile = {
-      ...national,
-      rules: [
-        ...national.rules.map((r) =>
-          r.id === 'six-weeks-oh' ? { ...r, when: { absenceDaysAtLeast: 28 }, enabled: false } : r,
-        ),
-        { ...rule('six-weeks-oh'), id: 'our-own' },
-      ],
-    };
-    const states = compareWithNational(changed, national);
-    expect(states.find((s) => s.ruleId === 'six-weeks-oh')).toEqual({
-      ruleId: 'six-weeks-oh',
-      state: 'changed',
-      changedFields: ['enabled', 'when'],
-    });
-    expect(states.find((s) => s.ruleId === 'our-own')?.state).toBe('local');
-    expect(states.filter((s) => s.state === 'national')).toHaveLength(national.rules.length - 1);
-    const reset = resetRule(changed, 'six-weeks-oh', national);
-    expect(compareWithNational(reset, national).find((s) => s.ruleId === 'six-weeks-oh')?.state).toBe(
-      'national',
-    );
-    expect(resetRule(changed, 'our-own', national)).toBe(changed);
+describe('changed fields in words', () => {
+  it.each([
+    [['enabled', 'when.absenceDaysAtLeast'], 'on or off, when it prompts'],
+    [['when.absenceDaysAtLeast', 'when.noteCountAtLeast', 'source.url'], 'when it prompts, source'],
+    [['unknownKey'], 'unknownKey'],
+  ])('%j → %s', (fields, words) => {
+    expect(changedInWords(fields)).toBe(words);
   });
 });
 

@@ -365,33 +365,6 @@ export function expectedDurationInWords(d: ExpectedDuration): string {
   return `${what}: ${daysInWords(d.days)}`;
 }
 
-export interface RuleState {
-  ruleId: string;
-  state: 'national' | 'changed' | 'local';
-  changedFields: string[];
-}
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
-/** Each rule against the national defaults: the same, changed here (which fields), or the practice's own. */
-export function compareWithNational(rules: RulesFile, national: RulesFile): RuleState[] {
-  return rules.rules.map((rule) => {
-    const base = national.rules.find((r) => r.id === rule.id);
-    if (base === undefined) return { ruleId: rule.id, state: 'local', changedFields: [] };
-    const keys = [...new Set([...Object.keys(base), ...Object.keys(rule)])] as Array<keyof Rule>;
-    const changedFields = keys.filter((k) => !same(rule[k], base[k]));
-    return { ruleId: rule.id, state: changedFields.length === 0 ? 'national' : 'changed', changedFields };
-  });
-}
-
-/** The rules file with one rule put back to its national default (a local rule is left as it is). */
-export function resetRule(rules: RulesFile, ruleId: string, national: RulesFile): RulesFile {
-  const base = national.rules.find((r) => r.id === ruleId);
-  return base === undefined
-    ? rules
-    : { ...rules, rules: rules.rules.map((r) => (r.id === ruleId ? base : r)) };
-}
-
 /** A rule's fields in words, for "Changed locally: …". */
 export const RULE_FIELD_WORDS: Record<string, string> = {
   id: 'id',
@@ -411,6 +384,8 @@ export const RULE_FIELD_WORDS: Record<string, string> = {
   repeat: 'how often',
 };
 
+/** Changed fields (paths such as `when.absenceDaysAtLeast`, from compareWithNational) in words, each field once. */
 export function changedInWords(fields: readonly string[]): string {
-  return fields.map((f) => RULE_FIELD_WORDS[f] ?? f).join(', ');
+  const top = [...new Set(fields.map((f) => f.split('.')[0] as string))];
+  return top.map((f) => RULE_FIELD_WORDS[f] ?? f).join(', ');
 }

@@ -5,12 +5,13 @@
  * on or off and resetting it to the national default are saves too.
  */
 import { useCallback, useEffect, useState } from 'react';
+import { compareWithNational, resetRule } from '../../domain/ruleOverrides.js';
 import { parseRules, type RulesFile } from '../../domain/rules.js';
 import { ApiProblem, apiFetch, type RulesResponse, SignInNeeded, type VersionView } from '../api.js';
 import type { PageProps } from './App.js';
 import { ErrorSummary } from './ErrorSummary.js';
 import { RuleEditor, SettingsEditor } from './RulesEditor.js';
-import { changedInWords, compareWithNational, resetRule, triggerInWords } from './RulesModel.js';
+import { changedInWords, triggerInWords } from './RulesModel.js';
 
 export interface RulesData extends RulesResponse {
   /** The latest version's rules file (as saved: already valid). */
