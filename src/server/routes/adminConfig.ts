@@ -31,7 +31,8 @@ import { parseRules, parseRulesText, type RulesFile } from '../../domain/rules.j
 import { requireItLead, type StaffContext, staffAgent } from '../auth/staff.js';
 import { ensureSeeded, type VersionView, versionView, versionViews } from '../config/versions.js';
 import { HubError, type Problem } from '../errors.js';
-import type { ConfigKind, ConfigVersion } from '../store/types.js';
+import { staleConfigVersion } from '../store/common.js';
+import type { ConfigKind, ConfigVersion, HubStore, NewConfigVersion } from '../store/types.js';
 import { StoreConflictError } from '../store/types.js';
 import { authenticateStaff, type RouteDeps } from './deps.js';
 
@@ -103,10 +104,18 @@ function basedOnOf(value: unknown): number {
 const KIND_WORDS: Record<ConfigKind, string> = { rules: 'prompt rules', directory: 'provider directory' };
 
 function stale(kind: ConfigKind, basedOn: number, latest: number): HubError {
-  return new HubError(409, {
-    code: 'conflict',
-    text: `Someone saved version ${latest} of the ${KIND_WORDS[kind]} after you started from version ${basedOn}, so your change was not saved. Reload to see their change, then make yours again.`,
-  });
+  return new HubError(409, { code: 'conflict', text: staleConfigVersion({ kind, basedOn }, latest).message });
+}
+
+/** Saves a version; another save since `basedOn` (a race the route's own check cannot close) is a 409. */
+async function saveVersion(store: HubStore, version: NewConfigVersion, now: number): Promise<ConfigVersion> {
+  try {
+    return await store.saveConfigVersion(version, now);
+  } catch (error) {
+    if (error instanceof StoreConflictError && error.kind === 'stale')
+      throw new HubError(409, { code: 'conflict', text: error.message });
+    throw error;
+  }
 }
 
 function providerStatus(provider: Provider): 'active' | 'paused' | 'closed' {
@@ -365,8 +374,10 @@ export function registerAdminConfigRoutes(
     body: unknown,
     note: string | undefined,
     reply: { code(n: number): unknown },
+    basedOn?: number,
   ): Promise<VersionView> {
-    const saved = await store.saveConfigVersion(
+    const saved = await saveVersion(
+      store,
       {
         practiceOds: lead.ods,
         kind: 'rules',
@@ -375,6 +386,7 @@ export function registerAdminConfigRoutes(
         authorName: lead.staff.name,
         ...(note ? { note } : {}),
         publish: false,
+        ...(basedOn === undefined ? {} : { basedOn }),
       },
       deps.now(),
     );
@@ -448,7 +460,7 @@ export function registerAdminConfigRoutes(
     const latest = versions[0] as ConfigVersion;
     if (basedOn !== latest.version) throw stale('rules', basedOn, latest.version);
     await checkRules(lead.ods, body.rules, 'The rules were not saved: fix these problems and save again.');
-    return saveRules(lead, body.rules, note, reply);
+    return saveRules(lead, body.rules, note, reply, basedOn);
   });
 
   app.post('/admin/api/rules/versions/:n/publish', async (request, reply) => {
@@ -593,7 +605,8 @@ export function registerAdminConfigRoutes(
         problems.push(...check.problems.map((p) => `The live rules would no longer be valid: ${p}`));
     }
     if (problems.length > 0) throw refused(problems, lead422);
-    const saved = await store.saveConfigVersion(
+    const saved = await saveVersion(
+      store,
       {
         practiceOds: lead.ods,
         kind: 'directory',
@@ -602,6 +615,7 @@ export function registerAdminConfigRoutes(
         authorName: lead.staff.name,
         ...(note ? { note } : {}),
         publish: true,
+        basedOn,
       },
       deps.now(),
     );

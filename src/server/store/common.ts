@@ -368,6 +368,14 @@ export function configVersionNotFound(practiceOds: string, kind: ConfigKind, ver
   );
 }
 
+/** Another version was saved after the one the change started from (see NewConfigVersion.basedOn). */
+export function staleConfigVersion(v: { kind: ConfigKind; basedOn?: number }, latest: number) {
+  return new StoreConflictError(
+    `Someone saved version ${latest} of the ${KIND_WORDS[v.kind]} after you started from version ${v.basedOn}, so your change was not saved. Reload to see their change, then make yours again.`,
+    'stale',
+  );
+}
+
 /** The columns of a config_versions row joined with config_live (body still JSON text). */
 export interface ConfigVersionRowValues {
   practice_ods: string;

@@ -49,6 +49,7 @@ import {
   promptEventValues,
   type ReferralRowValues,
   referralFromRow,
+  staleConfigVersion,
   statusAudit,
 } from './common.js';
 import { type Migration, POSTGRES_MIGRATIONS } from './migrations.js';
@@ -615,7 +616,9 @@ export class PostgresStore implements HubStore {
         'SELECT MAX(version) AS n FROM config_versions WHERE practice_ods = $1 AND kind = $2',
         [v.practiceOds, v.kind],
       );
-      const version = (latest.rows[0]?.n ?? 0) + 1;
+      const current = latest.rows[0]?.n ?? 0;
+      if (v.basedOn !== undefined && v.basedOn !== current) throw staleConfigVersion(v, current);
+      const version = current + 1;
       await client.query(
         `INSERT INTO config_versions (practice_ods, kind, version, body, author, author_name, created_at, note)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,

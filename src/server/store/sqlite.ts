@@ -43,6 +43,7 @@ import {
   promptEventValues,
   type ReferralRowValues,
   referralFromRow,
+  staleConfigVersion,
   statusAudit,
 } from './common.js';
 import { type Migration, SQLITE_MIGRATIONS } from './migrations.js';
@@ -565,6 +566,8 @@ export class SqliteStore implements HubStore {
       const latest = this.sql(
         'SELECT MAX(version) AS n FROM config_versions WHERE practice_ods = ? AND kind = ?',
       ).get(v.practiceOds, v.kind) as { n: number | null };
+      if (v.basedOn !== undefined && v.basedOn !== (latest.n ?? 0))
+        throw staleConfigVersion(v, latest.n ?? 0);
       const version = (latest.n ?? 0) + 1;
       this.sql(
         `INSERT INTO config_versions (practice_ods, kind, version, body, author, author_name, created_at, note)

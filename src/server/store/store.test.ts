@@ -1206,6 +1206,36 @@ describe.each(BACKENDS)('$name store: configuration versions', (backend) => {
     expect(versions).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(await rowCount(h, 'config_live')).toBe(1);
   });
+
+  it('saves a change based on an older version for no one: the second of two saves from version 1 is refused', async () => {
+    await save(rules(42), { publish: true });
+    const other = await h.another();
+    const results = await Promise.allSettled([
+      save(rules(28), { basedOn: 1 }, T0 + 1),
+      other.saveConfigVersion(
+        {
+          practiceOds: 'A99999',
+          kind: 'rules',
+          body: rules(21),
+          author: 'Staff/it-2',
+          publish: false,
+          basedOn: 1,
+        },
+        T0 + 2,
+      ),
+    ]);
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    const error = (refused[0] as PromiseRejectedResult).reason;
+    expect(error).toBeInstanceOf(StoreConflictError);
+    expect(error.kind).toBe('stale');
+    expect(error.message).toMatch(
+      /Someone saved version 2 of the prompt rules after you started from version 1/,
+    );
+    expect((await store.listConfigVersions('A99999', 'rules')).map((v) => v.version)).toEqual([2, 1]);
+    expect(await rowCount(h, 'audit')).toBe(3);
+  });
 });
 
 describe.each(BACKENDS)('$name store: prompt events and figure rows', (backend) => {

@@ -209,6 +209,12 @@ export interface NewConfigVersion {
   note?: string;
   /** Publish it at once (it becomes the live version). */
   publish: boolean;
+  /**
+   * The version the change started from: when another version was saved since, nothing is saved and
+   * StoreConflictError(kind 'stale') is thrown. Checked inside the save's transaction, so two IT leads
+   * saving at once cannot both pass.
+   */
+  basedOn?: number;
 }
 
 /** What a GP did with a prompt card (recorded from the app's CDS Hooks feedback). */
@@ -267,7 +273,7 @@ export interface ReferralFigureFilter {
 export class StoreConflictError extends Error {
   constructor(
     message: string,
-    readonly kind: 'not-found' | 'bad-transition',
+    readonly kind: 'not-found' | 'bad-transition' | 'stale',
   ) {
     super(message);
     this.name = 'StoreConflictError';
