@@ -40,7 +40,7 @@ describe('the shell', () => {
     );
     const calls: string[] = [];
     globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      calls.push(`${String(input)} ${(init?.headers as Record<string, string>).authorization}`);
+      calls.push(`${String(input)} ${(init?.headers as Record<string, string> | undefined)?.authorization}`);
       const me = String(input).endsWith('/admin/api/me');
       const body = me ? { practiceOds: 'A99999' } : { issue: [] };
       return {

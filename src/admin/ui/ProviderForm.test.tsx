@@ -90,7 +90,7 @@ describe('ProviderForm', () => {
       target: { value: 'https://coach.example.org/fhir' },
     });
     await submit();
-    expect((save.mock.calls[0]?.[0] as ProviderJson).endpoint).toEqual({
+    expect((save.mock.calls[0]?.[0] as ProviderJson | undefined)?.endpoint).toEqual({
       mode: 'fhir-rest',
       baseUrl: 'https://coach.example.org/fhir',
     });
