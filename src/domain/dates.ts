@@ -137,7 +137,8 @@ export function londonDateOf(instant: Date): CalendarDate {
   return formatDay(londonDay(instant.toISOString()) as DayNumber);
 }
 
-const MONTH_NAMES = [
+/** English month names, January first. */
+export const MONTH_NAMES = [
   'January',
   'February',
   'March',

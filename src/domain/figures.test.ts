@@ -3,6 +3,7 @@
  * month it falls in (Europe/London) and the expected counts are worked out in the comments.
  */
 import {
+  addMonths,
   buildFiguresReport,
   checkFiguresWindow,
   declineCodeOf,
@@ -462,5 +463,17 @@ describe('months and windows', () => {
     ['Full', 'other'],
   ])('decline reason %j counts as %s', (reason, code) => {
     expect(declineCodeOf(reason)).toBe(code);
+  });
+});
+
+describe('month arithmetic', () => {
+  it.each([
+    ['2026-11', -5, '2026-06'],
+    ['2026-03', -3, '2025-12'],
+    ['2026-01', 0, '2026-01'],
+    ['2025-12', 1, '2026-01'],
+    ['2026-11', 14, '2028-01'],
+  ])('%s plus %i months is %s', (month, n, expected) => {
+    expect(addMonths(month, n)).toBe(expected);
   });
 });

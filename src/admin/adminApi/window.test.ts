@@ -1,4 +1,4 @@
-import { lastMonthsWindow, monthMinus, monthsBefore, monthWords, oneDecimal } from './window.js';
+import { lastMonthsWindow, monthsBefore, monthWords, oneDecimal } from './window.js';
 
 describe('console date windows', () => {
   it.each([
@@ -17,14 +17,6 @@ describe('console date windows', () => {
     ['2026-12-31', 12, { from: '2026-01-01', to: '2026-12-31' }],
   ])('the last months up to %s (%i) is %j', (today, n, expected) => {
     expect(lastMonthsWindow(today, n)).toEqual(expected);
-  });
-
-  it.each([
-    ['2026-11', 5, '2026-06'],
-    ['2026-03', 3, '2025-12'],
-    ['2026-01', 0, '2026-01'],
-  ])('%s minus %i months is %s', (month, n, expected) => {
-    expect(monthMinus(month, n)).toBe(expected);
   });
 
   it.each([

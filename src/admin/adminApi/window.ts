@@ -1,5 +1,5 @@
 /** Date windows for the dry run and figures pages (pure; Europe/London calendar dates and months). */
-import { civilFromDay, dayFromCivil, parseCalendarDate } from '../../domain/dates.js';
+import { civilFromDay, dayFromCivil, MONTH_NAMES, parseCalendarDate } from '../../domain/dates.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -23,33 +23,10 @@ export function lastMonthsWindow(today: string, months: number): { from: string;
   return { from: `${year}-${pad(month)}-${pad(day)}`, to: today };
 }
 
-/** 'YYYY-MM' n months before the month of `month` ('YYYY-MM'). */
-export function monthMinus(month: string, n: number): string {
-  const m = /^(\d{4})-(\d{2})$/.exec(month);
-  if (!m) return month;
-  const index = Number(m[1]) * 12 + Number(m[2]) - 1 - n;
-  return `${Math.floor(index / 12)}-${pad((index % 12) + 1)}`;
-}
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-
 /** 'YYYY-MM' → 'November 2026' (short: 'Nov 2026'). */
 export function monthWords(month: string, short = false): string {
   const m = /^(\d{4})-(\d{2})$/.exec(month);
-  const name = m ? MONTHS[Number(m[2]) - 1] : undefined;
+  const name = m ? MONTH_NAMES[Number(m[2]) - 1] : undefined;
   if (!m || name === undefined) return month;
   return `${short ? name.slice(0, 3) : name} ${m[1]}`;
 }

@@ -8,10 +8,10 @@
 import type { ChartData, ChartOptions } from 'chart.js';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { londonDateOf } from '../../domain/dates.js';
-import type { FiguresReport, PromptCounts } from '../../domain/figures.js';
+import { addMonths, type FiguresReport, type PromptCounts } from '../../domain/figures.js';
 import { downloadFigures, getFigures, getMe } from '../adminApi/calls.js';
 import { problemsOf } from '../adminApi/problems.js';
-import { monthMinus, monthWords, oneDecimal } from '../adminApi/window.js';
+import { monthWords, oneDecimal } from '../adminApi/window.js';
 import { Chart, NHS_COLOURS, stripes, TableScroll } from './Chart.js';
 import { ErrorSummary, type SummaryProblem } from './ErrorSummary.js';
 
@@ -36,7 +36,7 @@ const SERIES_FILL: Array<() => string | CanvasPattern> = [
 export function FiguresPage(props: { route: string[]; navigate(path: string): void }) {
   void props.route;
   const thisMonth = londonDateOf(new Date()).slice(0, 7);
-  const [from, setFrom] = useState(monthMinus(thisMonth, 5));
+  const [from, setFrom] = useState(addMonths(thisMonth, -5));
   const [to, setTo] = useState(thisMonth);
   const [report, setReport] = useState<FiguresReport | undefined>(undefined);
   const [loading, setLoading] = useState(true);

@@ -82,6 +82,72 @@ function described(id: string, hint: boolean, errors?: string[]): string | undef
   return ids.length > 0 ? ids.join(' ') : undefined;
 }
 
+/** One trigger's checkbox; what it needs (a number) is revealed under it while it is ticked. */
+function TriggerItem(props: {
+  id: string;
+  label: string;
+  checked: boolean;
+  onChange: (on: boolean) => void;
+  children?: ReactNode;
+}) {
+  return (
+    <>
+      <div className="nhsuk-checkboxes__item">
+        <input
+          className="nhsuk-checkboxes__input"
+          id={props.id}
+          type="checkbox"
+          checked={props.checked}
+          onChange={(e) => props.onChange(e.target.checked)}
+        />
+        <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor={props.id}>
+          {props.label}
+        </label>
+      </div>
+      {props.checked && props.children && (
+        <div className="nhsuk-checkboxes__conditional ad-conditional">{props.children}</div>
+      )}
+    </>
+  );
+}
+
+/** A trigger's number, with its message; `children` sit beside the box (the threshold's unit). */
+function TriggerNumber(props: {
+  id: string;
+  label: string;
+  value: string;
+  messages: string[] | undefined;
+  onChange: (value: string) => void;
+  children?: ReactNode;
+}) {
+  const input = (
+    <input
+      className={`nhsuk-input nhsuk-input--width-4${props.messages ? ' nhsuk-input--error' : ''}`}
+      id={props.id}
+      inputMode="numeric"
+      value={props.value}
+      aria-describedby={described(props.id, false, props.messages)}
+      onChange={(e) => props.onChange(e.target.value)}
+    />
+  );
+  return (
+    <>
+      <label className="nhsuk-label" htmlFor={props.id}>
+        {props.label}
+      </label>
+      <ErrorText id={props.id} messages={props.messages} />
+      {props.children ? (
+        <div className="ad-inline-fields">
+          {input}
+          {props.children}
+        </div>
+      ) : (
+        input
+      )}
+    </>
+  );
+}
+
 function toggle<T>(list: readonly T[], item: T, on: boolean): T[] {
   return on ? (list.includes(item) ? [...list] : [...list, item]) : list.filter((x) => x !== item);
 }
@@ -227,141 +293,86 @@ export function RuleEditor(props: EditorProps & { rule?: Rule }) {
               </div>
               <ErrorText id="rule-when" messages={shown.when} />
               <div className="nhsuk-checkboxes nhsuk-checkboxes--small">
-                <div className="nhsuk-checkboxes__item">
-                  <input
-                    className="nhsuk-checkboxes__input"
-                    id="rule-absenceOn"
-                    type="checkbox"
-                    checked={form.absenceOn}
-                    onChange={(e) => set('absenceOn', e.target.checked)}
-                  />
-                  <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor="rule-absenceOn">
-                    Off work for at least…
-                  </label>
-                </div>
-                {form.absenceOn && (
-                  <div className="nhsuk-checkboxes__conditional ad-conditional">
-                    <label className="nhsuk-label" htmlFor="rule-absence">
-                      Time off work
+                <TriggerItem
+                  id="rule-absenceOn"
+                  label="Off work for at least…"
+                  checked={form.absenceOn}
+                  onChange={(on) => set('absenceOn', on)}
+                >
+                  <TriggerNumber
+                    id="rule-absence"
+                    label="Time off work"
+                    value={form.absence}
+                    messages={shown.absence}
+                    onChange={(v) => set('absence', v)}
+                  >
+                    <label className="nhsuk-u-visually-hidden" htmlFor="rule-absenceUnit">
+                      Unit
                     </label>
-                    <ErrorText id="rule-absence" messages={shown.absence} />
-                    <div className="ad-inline-fields">
-                      <input
-                        className={`nhsuk-input nhsuk-input--width-4${shown.absence ? ' nhsuk-input--error' : ''}`}
-                        id="rule-absence"
-                        inputMode="numeric"
-                        value={form.absence}
-                        aria-describedby={described('rule-absence', false, shown.absence)}
-                        onChange={(e) => set('absence', e.target.value)}
-                      />
-                      <label className="nhsuk-u-visually-hidden" htmlFor="rule-absenceUnit">
-                        Unit
-                      </label>
-                      <select
-                        className="nhsuk-select"
-                        id="rule-absenceUnit"
-                        value={form.absenceUnit}
-                        onChange={(e) => {
-                          const unit = e.target.value as Unit;
-                          const n = Number(form.absence);
-                          // Keep the same length of time when the number converts exactly.
-                          const absence =
-                            form.absence.trim() !== '' && Number.isInteger(n)
-                              ? unit === 'days'
-                                ? String(n * 7)
-                                : n % 7 === 0
-                                  ? String(n / 7)
-                                  : form.absence
-                              : form.absence;
-                          setForm((f) => ({ ...f, absenceUnit: unit, absence }));
-                        }}
-                      >
-                        <option value="weeks">weeks</option>
-                        <option value="days">days</option>
-                      </select>
-                    </div>
-                  </div>
-                )}
-                <div className="nhsuk-checkboxes__item">
-                  <input
-                    className="nhsuk-checkboxes__input"
-                    id="rule-notesOn"
-                    type="checkbox"
-                    checked={form.notesOn}
-                    onChange={(e) => set('notesOn', e.target.checked)}
+                    <select
+                      className="nhsuk-select"
+                      id="rule-absenceUnit"
+                      value={form.absenceUnit}
+                      onChange={(e) => {
+                        const unit = e.target.value as Unit;
+                        const n = Number(form.absence);
+                        // Keep the same length of time when the number converts exactly.
+                        const absence =
+                          form.absence.trim() !== '' && Number.isInteger(n)
+                            ? unit === 'days'
+                              ? String(n * 7)
+                              : n % 7 === 0
+                                ? String(n / 7)
+                                : form.absence
+                            : form.absence;
+                        setForm((f) => ({ ...f, absenceUnit: unit, absence }));
+                      }}
+                    >
+                      <option value="weeks">weeks</option>
+                      <option value="days">days</option>
+                    </select>
+                  </TriggerNumber>
+                </TriggerItem>
+                <TriggerItem
+                  id="rule-notesOn"
+                  label="At least this many fit notes in one episode…"
+                  checked={form.notesOn}
+                  onChange={(on) => set('notesOn', on)}
+                >
+                  <TriggerNumber
+                    id="rule-notes"
+                    label="Fit notes"
+                    value={form.notes}
+                    messages={shown.notes}
+                    onChange={(v) => set('notes', v)}
                   />
-                  <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor="rule-notesOn">
-                    At least this many fit notes in one episode…
-                  </label>
-                </div>
-                {form.notesOn && (
-                  <div className="nhsuk-checkboxes__conditional ad-conditional">
-                    <label className="nhsuk-label" htmlFor="rule-notes">
-                      Fit notes
-                    </label>
-                    <ErrorText id="rule-notes" messages={shown.notes} />
-                    <input
-                      className={`nhsuk-input nhsuk-input--width-4${shown.notes ? ' nhsuk-input--error' : ''}`}
-                      id="rule-notes"
-                      inputMode="numeric"
-                      value={form.notes}
-                      aria-describedby={described('rule-notes', false, shown.notes)}
-                      onChange={(e) => set('notes', e.target.value)}
-                    />
-                  </div>
-                )}
-                <div className="nhsuk-checkboxes__item">
-                  <input
-                    className="nhsuk-checkboxes__input"
-                    id="rule-episodesOn"
-                    type="checkbox"
-                    checked={form.episodesOn}
-                    onChange={(e) => set('episodesOn', e.target.checked)}
+                </TriggerItem>
+                <TriggerItem
+                  id="rule-episodesOn"
+                  label="At least this many episodes off work in 12 months…"
+                  checked={form.episodesOn}
+                  onChange={(on) => set('episodesOn', on)}
+                >
+                  <TriggerNumber
+                    id="rule-episodes"
+                    label="Episodes"
+                    value={form.episodes}
+                    messages={shown.episodes}
+                    onChange={(v) => set('episodes', v)}
                   />
-                  <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor="rule-episodesOn">
-                    At least this many episodes off work in 12 months…
-                  </label>
-                </div>
-                {form.episodesOn && (
-                  <div className="nhsuk-checkboxes__conditional ad-conditional">
-                    <label className="nhsuk-label" htmlFor="rule-episodes">
-                      Episodes
-                    </label>
-                    <ErrorText id="rule-episodes" messages={shown.episodes} />
-                    <input
-                      className={`nhsuk-input nhsuk-input--width-4${shown.episodes ? ' nhsuk-input--error' : ''}`}
-                      id="rule-episodes"
-                      inputMode="numeric"
-                      value={form.episodes}
-                      aria-describedby={described('rule-episodes', false, shown.episodes)}
-                      onChange={(e) => set('episodes', e.target.value)}
-                    />
-                  </div>
-                )}
-                <div className="nhsuk-checkboxes__item">
-                  <input
-                    className="nhsuk-checkboxes__input"
-                    id="rule-firstNote"
-                    type="checkbox"
-                    checked={form.firstNote}
-                    onChange={(e) => set('firstNote', e.target.checked)}
-                  />
-                  <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor="rule-firstNote">
-                    The first fit note of an episode
-                  </label>
-                </div>
-                <div className="nhsuk-checkboxes__item">
-                  <input
-                    className="nhsuk-checkboxes__input"
-                    id="rule-exceeds"
-                    type="checkbox"
-                    checked={form.exceedsExpectedDuration}
-                    onChange={(e) => set('exceedsExpectedDuration', e.target.checked)}
-                  />
-                  <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor="rule-exceeds">
-                    Off longer than expected for the condition (see the settings for every rule)
-                  </label>
-                </div>
+                </TriggerItem>
+                <TriggerItem
+                  id="rule-firstNote"
+                  label="The first fit note of an episode"
+                  checked={form.firstNote}
+                  onChange={(on) => set('firstNote', on)}
+                />
+                <TriggerItem
+                  id="rule-exceeds"
+                  label="Off longer than expected for the condition (see the settings for every rule)"
+                  checked={form.exceedsExpectedDuration}
+                  onChange={(on) => set('exceedsExpectedDuration', on)}
+                />
               </div>
             </fieldset>
           </Group>
