@@ -6,63 +6,24 @@
  *   apiDownload(path, name)   the same, but saves the answer as a file (export, CSV).
  * The sign-in itself is src/provider/auth.ts's hand-written OIDC PKCE flow, redirected to /admin/.
  */
+import { ApiProblem, problemOf, SignInNeeded } from '../provider/api.js';
 import { type SignInConfig, staffSignIn } from '../provider/auth.js';
 
 export type { SignInConfig };
+export { ApiProblem, SignInNeeded };
+
+const ADMINISTRATOR = 'whoever runs your practice’s referral hub';
 
 /** The console's sign-in: redirect `/admin/`, this tab's `fitnote-admin.*` sessionStorage keys. */
 export const consoleSignIn = staffSignIn({
   redirectPath: '/admin/',
   storagePrefix: 'fitnote-admin',
   cancelledMessage: 'You cancelled signing in. Sign in to change your practice’s prompts.',
-  administrator: 'whoever runs your practice’s referral hub',
+  administrator: ADMINISTRATOR,
 });
 
 /** Dispatched on window when the hub answers 401: the shell asks the person to sign in again. */
 export const SIGN_IN_NEEDED_EVENT = 'fitnote-admin:sign-in-needed';
-
-/** The hub refused the token (missing or expired): sign in again. */
-export class SignInNeeded extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SignInNeeded';
-  }
-}
-
-/** Anything else that went wrong, in plain English (one line per problem). */
-export class ApiProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly problems: string[],
-    /** The OperationOutcome issues' expressions, in the same order as problems (for inline messages). */
-    readonly expressions: Array<string | undefined> = [],
-  ) {
-    super(problems.join(' '));
-    this.name = 'ApiProblem';
-  }
-}
-
-interface Outcome {
-  issue?: Array<{ diagnostics?: string; details?: { text?: string }; expression?: string[] }>;
-}
-
-async function problemOf(res: Response): Promise<ApiProblem> {
-  try {
-    const body = (await res.json()) as Outcome;
-    const issues = (body.issue ?? []).filter((i) => (i.details?.text ?? i.diagnostics ?? '') !== '');
-    if (issues.length > 0)
-      return new ApiProblem(
-        res.status,
-        issues.map((i) => i.details?.text ?? i.diagnostics ?? ''),
-        issues.map((i) => i.expression?.[0]),
-      );
-  } catch {
-    // Not an OperationOutcome: fall through to the general words.
-  }
-  return new ApiProblem(res.status, [
-    `The referral hub answered ${res.status}. Try again in a minute; if it goes on, tell whoever runs your practice’s referral hub.`,
-  ]);
-}
 
 /** Header names in lower case, from whatever shape RequestInit allows. */
 function headersOf(given: HeadersInit | undefined): Record<string, string> {
@@ -96,13 +57,13 @@ async function send(path: string, init: RequestInit & { json?: unknown } = {}): 
     ]);
   }
   if (res.status === 401) {
-    const problem = await problemOf(res);
+    const problem = await problemOf(res, ADMINISTRATOR);
     consoleSignIn.forgetSession();
     // The console's shell listens for this and shows the sign-in screen (coming back to this page).
     if (typeof window !== 'undefined') window.dispatchEvent(new CustomEvent(SIGN_IN_NEEDED_EVENT));
     throw new SignInNeeded(problem.problems.join(' '));
   }
-  if (!res.ok) throw await problemOf(res);
+  if (!res.ok) throw await problemOf(res, ADMINISTRATOR);
   return res;
 }
 

@@ -23,28 +23,41 @@ export class ApiProblem extends Error {
   constructor(
     readonly status: number,
     readonly problems: string[],
+    /** The OperationOutcome issues' expressions, in the same order as problems (for inline messages). */
+    readonly expressions: Array<string | undefined> = [],
   ) {
     super(problems.join(' '));
     this.name = 'ApiProblem';
   }
 }
 
-async function problemsOf(res: Response): Promise<string[]> {
+interface Outcome {
+  issue?: Array<{ diagnostics?: string; details?: { text?: string }; expression?: string[] }>;
+}
+
+/**
+ * A failed answer from the hub as an ApiProblem: the OperationOutcome's words when it has them, else
+ * general words naming who to tell (`administrator`). Shared by the inbox and the IT-lead console.
+ */
+export async function problemOf(res: Response, administrator: string): Promise<ApiProblem> {
   try {
-    const body = (await res.json()) as {
-      issue?: Array<{ diagnostics?: string; details?: { text?: string } }>;
-    };
-    const list = (body.issue ?? [])
-      .map((i) => i.details?.text ?? i.diagnostics ?? '')
-      .filter((t) => t !== '');
-    if (list.length > 0) return list;
+    const body = (await res.json()) as Outcome;
+    const issues = (body.issue ?? []).filter((i) => (i.details?.text ?? i.diagnostics ?? '') !== '');
+    if (issues.length > 0)
+      return new ApiProblem(
+        res.status,
+        issues.map((i) => i.details?.text ?? i.diagnostics ?? ''),
+        issues.map((i) => i.expression?.[0]),
+      );
   } catch {
     // Not an OperationOutcome: fall through to the general words.
   }
-  return [
-    `The referral hub answered ${res.status}. Try again in a minute; if it goes on, tell your service’s administrator.`,
-  ];
+  return new ApiProblem(res.status, [
+    `The referral hub answered ${res.status}. Try again in a minute; if it goes on, tell ${administrator}.`,
+  ]);
 }
+
+const ADMINISTRATOR = 'your service’s administrator';
 
 export interface InboxApi {
   signInConfig(): Promise<SignInConfig>;
@@ -67,8 +80,8 @@ export function inboxApi(token: () => string | undefined, base = ''): InboxApi {
         'The referral hub cannot be reached. Check your connection and try again; nothing has been changed.',
       ]);
     }
-    if (res.status === 401) throw new SignInNeeded((await problemsOf(res)).join(' '));
-    if (!res.ok) throw new ApiProblem(res.status, await problemsOf(res));
+    if (res.status === 401) throw new SignInNeeded((await problemOf(res, ADMINISTRATOR)).message);
+    if (!res.ok) throw await problemOf(res, ADMINISTRATOR);
     return (await res.json()) as T;
   }
   return {
