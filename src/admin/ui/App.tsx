@@ -7,11 +7,11 @@
  * sign-in screen; signing in comes back to the same page.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { ErrorSummary } from '../../provider/ui/ErrorSummary.js';
 import { ApiProblem, apiFetch, consoleSignIn, SIGN_IN_NEEDED_EVENT, type SignInConfig } from '../api.js';
 import { AuditPage } from './AuditPage.js';
 import { DirectoryPage } from './DirectoryPage.js';
 import { DryRunPage } from './DryRunPage.js';
-import { ErrorSummary } from './ErrorSummary.js';
 import { FiguresPage } from './FiguresPage.js';
 import { RulesPage } from './RulesPage.js';
 import { VersionsPage } from './VersionsPage.js';

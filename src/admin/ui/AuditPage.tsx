@@ -6,10 +6,10 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import { useCallback, useEffect, useState } from 'react';
 import { londonDateOf } from '../../domain/dates.js';
+import { ErrorSummary } from '../../provider/ui/ErrorSummary.js';
 import { AUDIT_ACTION_WORDS, type AuditRow, auditRows, ukTime } from '../adminApi/audit.js';
 import { type AuditQuery, downloadAudit, getAudit } from '../adminApi/calls.js';
 import { problemsOf } from '../adminApi/problems.js';
-import { ErrorSummary } from './ErrorSummary.js';
 
 const PAGE = 50;
 const COLUMNS = ['When (UK time)', 'What happened', 'Outcome', 'Who', 'Referral', 'Provider', 'Details'];

@@ -4,11 +4,11 @@
  * closing a provider reaches GPs on their next launch.
  */
 import { useCallback, useEffect, useState } from 'react';
+import { ErrorSummary } from '../../provider/ui/ErrorSummary.js';
 import { getDirectory, saveDirectory } from '../adminApi/calls.js';
 import { isConflict, PlainProblem, problemsOf } from '../adminApi/problems.js';
 import { blankProvider, type ProviderJson } from '../adminApi/providerForm.js';
 import type { DirectoryResponse } from '../adminApi/types.js';
-import { ErrorSummary } from './ErrorSummary.js';
 import { ProviderForm } from './ProviderForm.js';
 import { ProviderList } from './ProviderList.js';
 

@@ -7,12 +7,12 @@
 import { useEffect, useState } from 'react';
 import { londonDateOf } from '../../domain/dates.js';
 import { type DryRunReport, windowProblem } from '../../domain/dryRun.js';
+import { ErrorSummary, type SummaryProblem } from '../../provider/ui/ErrorSummary.js';
 import { getRecords, getRules, runDryRun, uploadRecords } from '../adminApi/calls.js';
 import { problemsOf } from '../adminApi/problems.js';
 import type { RecordsStatus, RulesResponse } from '../adminApi/types.js';
 import { lastMonthsWindow, monthWords } from '../adminApi/window.js';
 import { DryRunResults } from './DryRunResults.js';
-import { ErrorSummary, type SummaryProblem } from './ErrorSummary.js';
 
 const PRESETS = [3, 6, 12] as const;
 type Preset = (typeof PRESETS)[number] | 'custom';

@@ -9,11 +9,11 @@ import type { ChartData, ChartOptions } from 'chart.js';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { londonDateOf } from '../../domain/dates.js';
 import { addMonths, type FiguresReport, type PromptCounts } from '../../domain/figures.js';
+import { ErrorSummary, type SummaryProblem } from '../../provider/ui/ErrorSummary.js';
 import { downloadFigures, getFigures, getMe } from '../adminApi/calls.js';
 import { problemsOf } from '../adminApi/problems.js';
 import { monthWords, oneDecimal } from '../adminApi/window.js';
 import { Chart, NHS_COLOURS, stripes, TableScroll } from './Chart.js';
-import { ErrorSummary, type SummaryProblem } from './ErrorSummary.js';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 

@@ -13,6 +13,7 @@ import {
   SERVICE_TYPE_LABELS,
 } from '../../domain/directory.js';
 import { isStale } from '../../domain/eligibility.js';
+import { ErrorSummary } from '../../provider/ui/ErrorSummary.js';
 import { testConnection } from '../adminApi/calls.js';
 import { problemsOf } from '../adminApi/problems.js';
 import {
@@ -26,7 +27,6 @@ import {
   setAt,
 } from '../adminApi/providerForm.js';
 import type { ConnectionResult } from '../adminApi/types.js';
-import { ErrorSummary } from './ErrorSummary.js';
 
 const EMPLOYMENT_WORDS: Record<string, string> = {
   employed: 'Employed',

@@ -7,8 +7,8 @@
 import { type ReactNode, useMemo, useState } from 'react';
 import { CONDITION_GROUP_IDS } from '../../domain/conditionGroups.js';
 import { parseRules, type Rule, TEMPLATE_VARIABLES } from '../../domain/rules.js';
+import { ErrorSummary, type SummaryProblem } from '../../provider/ui/ErrorSummary.js';
 import { CardPreview } from './CardPreview.js';
-import { ErrorSummary, type SummaryProblem } from './ErrorSummary.js';
 import {
   conditionGroupTitle,
   EMPLOYMENT_LABELS,

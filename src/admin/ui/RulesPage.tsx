@@ -7,9 +7,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import { compareWithNational, resetRule } from '../../domain/ruleOverrides.js';
 import { parseRules, type RulesFile } from '../../domain/rules.js';
+import { ErrorSummary } from '../../provider/ui/ErrorSummary.js';
 import { ApiProblem, apiFetch, type RulesResponse, SignInNeeded, type VersionView } from '../api.js';
 import type { PageProps } from './App.js';
-import { ErrorSummary } from './ErrorSummary.js';
 import { RuleEditor, SettingsEditor } from './RulesEditor.js';
 import { changedInWords, triggerInWords } from './RulesModel.js';
 

@@ -5,9 +5,9 @@
  * every reason and changes nothing.
  */
 import { useCallback, useEffect, useState } from 'react';
+import { ErrorSummary } from '../../provider/ui/ErrorSummary.js';
 import { ApiProblem, apiDownload, apiFetch, type VersionView } from '../api.js';
 import type { PageProps } from './App.js';
-import { ErrorSummary } from './ErrorSummary.js';
 import { DraftBanner, whenOf } from './RulesPage.js';
 
 export function VersionsPage(props: PageProps) {

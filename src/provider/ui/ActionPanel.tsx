@@ -5,7 +5,7 @@
  * in plain English and with the domain's parseProviderAction before anything is sent; the hub's own
  * problems are shown in the same error summary.
  */
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { ADVICE_CODES, type AdviceCode } from '../../domain/codes.js';
 import {
   ADJUSTMENT_WORDS,
@@ -20,6 +20,7 @@ import {
   type ReturnToWorkGoal,
 } from '../../domain/outcome.js';
 import { ApiProblem } from '../api.js';
+import { ErrorSummary } from './ErrorSummary.js';
 
 type Mode = 'buttons' | 'decline' | 'scheduled' | 'complete';
 interface FieldError {
@@ -32,36 +33,6 @@ export interface ActionPanelProps {
   actions: ProviderAction['action'][];
   /** Sends the action; rejects with ApiProblem (the hub's problems) when it refuses. */
   onAct: (action: ProviderAction) => Promise<void>;
-}
-
-function ErrorSummary({ errors }: { errors: FieldError[] }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (errors.length > 0) ref.current?.focus();
-  }, [errors]);
-  if (errors.length === 0) return null;
-  return (
-    <div
-      className="nhsuk-error-summary"
-      aria-labelledby="ib-error-title"
-      role="alert"
-      tabIndex={-1}
-      ref={ref}
-    >
-      <h2 className="nhsuk-error-summary__title" id="ib-error-title">
-        There is a problem
-      </h2>
-      <div className="nhsuk-error-summary__body">
-        <ul className="nhsuk-list nhsuk-error-summary__list">
-          {errors.map((e) => (
-            <li key={`${e.field}:${e.message}`}>
-              {e.field ? <a href={`#${e.field}`}>{e.message}</a> : e.message}
-            </li>
-          ))}
-        </ul>
-      </div>
-    </div>
-  );
 }
 
 function errorFor(errors: FieldError[], field: string) {
@@ -208,7 +179,10 @@ export function ActionPanel({ actions, onAct }: ActionPanelProps) {
       <h2 className="nhsuk-heading-s" id={f('title-actions')}>
         What you can do
       </h2>
-      <ErrorSummary errors={errors} />
+      <ErrorSummary
+        titleId="ib-error-title"
+        problems={errors.map((e) => (e.field ? { text: e.message, href: `#${e.field}` } : e.message))}
+      />
       {mode === 'buttons' && (
         <div className="ib-button-row">
           {actions.includes('accept') && (

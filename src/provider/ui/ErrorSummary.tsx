@@ -2,7 +2,7 @@
  * NHS.UK error summary: shown at the top of a form when something is wrong, focused when it appears
  * so screen readers announce it; each problem links to its field (`href` '#field-id') when it has one.
  *   <ErrorSummary problems={[{ text: 'Enter a threshold', href: '#threshold' }]} />
- * Renders nothing when there are no problems.
+ * Renders nothing when there are no problems. Shared by the provider inbox and the IT-lead console.
  */
 import { useEffect, useRef } from 'react';
 
@@ -17,24 +17,21 @@ export function ErrorSummary(props: {
   title?: string;
   /** Move focus to the summary when it appears (default true). */
   focus?: boolean;
+  /** The title's id (default `error-summary-title`), for a page with more than one form. */
+  titleId?: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const list = props.problems.map((p) => (typeof p === 'string' ? { text: p } : p));
   const key = list.map((p) => p.text).join('\n');
   const focus = props.focus ?? true;
+  const titleId = props.titleId ?? 'error-summary-title';
   useEffect(() => {
     if (focus && key !== '') ref.current?.focus();
   }, [key, focus]);
   if (list.length === 0) return null;
   return (
-    <div
-      className="nhsuk-error-summary"
-      aria-labelledby="error-summary-title"
-      role="alert"
-      tabIndex={-1}
-      ref={ref}
-    >
-      <h2 className="nhsuk-error-summary__title" id="error-summary-title">
+    <div className="nhsuk-error-summary" aria-labelledby={titleId} role="alert" tabIndex={-1} ref={ref}>
+      <h2 className="nhsuk-error-summary__title" id={titleId}>
         {props.title ?? 'There is a problem'}
       </h2>
       <div className="nhsuk-error-summary__body">
