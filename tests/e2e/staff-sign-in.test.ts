@@ -42,12 +42,29 @@ function authorizeUrl(clientId: string): { url: string; redirectUri: string } {
   return { url: url.href, redirectUri };
 }
 
+/**
+ * Playwright bounds its own waits, but not opening a context or closing a page; under a busy CI machine
+ * this file's Cancel test once ran into jest's 90 s limit with no word of where. Each step here has
+ * its own deadline and names itself when it misses it.
+ */
+async function within<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Opens the sign-in page; `landed` resolves with the client's redirect URI once the browser gets there. */
 async function openSignIn(
   width: number,
   clientId: string,
 ): Promise<{ page: Page; landed: () => Promise<URL> }> {
-  const page = await newUkPage(browser, { width, today: null });
+  const page = await within('Opening a browser page', 20_000, newUkPage(browser, { width, today: null }));
   // Every wait in this file ends well inside jest's limit, with Playwright saying what it waited for.
   page.setDefaultTimeout(20_000);
   page.setDefaultNavigationTimeout(20_000);
@@ -55,11 +72,11 @@ async function openSignIn(
   // Armed before anything is clicked, so a redirect that commits quickly is not missed.
   const arrival = page.waitForURL((u) => u.href.startsWith(redirectUri), { waitUntil: 'commit' });
   arrival.catch(() => undefined);
-  await page.goto(url);
+  await within('Loading the sign-in page', 25_000, page.goto(url));
   return {
     page,
     landed: async () => {
-      await arrival;
+      await within("Arriving at the client's redirect URI", 25_000, arrival);
       return new URL(page.url());
     },
   };
@@ -102,11 +119,11 @@ describe('staff sign-in page', () => {
 
   it('Cancel returns access_denied', async () => {
     const { page, landed } = await openSignIn(400, 'it-lead-console');
-    await page.getByRole('button', { name: 'Cancel' }).click();
+    await within('Clicking Cancel', 25_000, page.getByRole('button', { name: 'Cancel' }).click());
     const url = await landed();
     expect(url.pathname).toBe('/admin/');
     expect(url.searchParams.get('error')).toBe('access_denied');
-    await page.close();
+    await within('Closing the page', 15_000, page.close());
   });
 
   it('shows a plain page, not a redirect, for a sign-in request from an unknown address', async () => {
