@@ -20,7 +20,7 @@ import { dryRun, windowProblem } from '../../domain/dryRun.js';
 import { parseRules, type RulesFile } from '../../domain/rules.js';
 import { requireItLead, staffAgent } from '../auth/staff.js';
 import { HubError } from '../errors.js';
-import { parseExport } from '../records/parse.js';
+import { parseExportOffThread } from '../records/offThread.js';
 import { authenticateStaff, type RouteDeps } from './deps.js';
 
 /** The largest export the hub reads (bytes). */
@@ -114,7 +114,7 @@ export function registerDryRunRoutes(app: FastifyInstance, deps: RouteDeps): voi
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(
       EXPORT_TYPES,
-      { parseAs: 'string', bodyLimit: RECORDS_BODY_LIMIT },
+      { parseAs: 'buffer', bodyLimit: RECORDS_BODY_LIMIT },
       (_request, body, done) => done(null, body),
     );
     scope.setErrorHandler((error, _request, _reply) => {
@@ -128,9 +128,10 @@ export function registerDryRunRoutes(app: FastifyInstance, deps: RouteDeps): voi
     });
     scope.post('/admin/api/records', { bodyLimit: RECORDS_BODY_LIMIT }, async (request) => {
       const ods = await itLead(deps, request);
-      if (typeof request.body !== 'string')
+      if (!Buffer.isBuffer(request.body) || request.body.length === 0)
         throw bad('The upload is empty: choose the export file and send it.');
-      const parsed = parseExport(request.body);
+      // Off the event loop: a large export takes seconds to read (records/offThread.ts).
+      const parsed = await parseExportOffThread(request.body);
       if (!parsed.ok) throw bad(parsed.problem);
       const upload = deps.records.setUpload(ods, parsed.records, deps.now());
       // Patients' records came into the hub: who, when and how many (never the records themselves).
