@@ -1,7 +1,7 @@
 /** @jest-environment jsdom */
 import { cleanup, render, screen, within } from '@testing-library/react';
 import type { DryRunReport } from '../../domain/dryRun.js';
-import { againstExpected, DryRunResults } from './DryRunResults.js';
+import { againstExpected, DryRunResults, wrapLabel } from './DryRunResults.js';
 
 afterEach(cleanup);
 beforeAll(() => {
@@ -74,5 +74,18 @@ describe('DryRunResults', () => {
       expect.stringMatching(/^Bar chart: prompts a month per full-time GP/),
       expect.stringMatching(/^Line chart: prompts in each month/),
     ]);
+  });
+});
+
+describe('chart labels', () => {
+  it.each([
+    [
+      'Off work six weeks: offer an occupational health assessment',
+      ['Off work six weeks:', 'offer an occupational', 'health assessment'],
+    ],
+    ['Third episode', ['Third episode']],
+    ['A-very-long-single-word-without-spaces-here', ['A-very-long-single-word-without-spaces-here']],
+  ])('%s wraps to lines of at most 24 characters (a longer word stays whole)', (title, lines) => {
+    expect(wrapLabel(title)).toEqual(lines);
   });
 });

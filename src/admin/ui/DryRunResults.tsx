@@ -21,6 +21,17 @@ export function againstExpected(value: number, expected?: { min: number; max: nu
 
 const short = (title: string) => (title.length > 38 ? `${title.slice(0, 36)}…` : title);
 
+/** A title as lines of at most `width` characters (chart.js draws an array label as lines). */
+export function wrapLabel(title: string, width = 24): string[] {
+  const lines: string[] = [];
+  for (const word of title.split(/\s+/)) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && `${last} ${word}`.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
 export function DryRunResults(props: {
   report: DryRunReport;
   draftIsLive: boolean;
@@ -31,7 +42,7 @@ export function DryRunResults(props: {
   const { report } = props;
   const barData = useMemo<ChartData<'bar'>>(
     () => ({
-      labels: report.rules.map((r) => short(r.title)),
+      labels: report.rules.map((r) => wrapLabel(r.title)),
       datasets: [
         {
           label: `Draft (version ${props.draftVersion})`,
@@ -62,8 +73,10 @@ export function DryRunResults(props: {
   );
   const barOptions = useMemo<ChartOptions<'bar'>>(
     () => ({
+      // Bars run across, one group per rule: the rules' titles read on their own lines at any width.
+      indexAxis: 'y',
       scales: {
-        y: { beginAtZero: true, title: { display: true, text: 'Prompts a month per full-time GP' } },
+        x: { beginAtZero: true, title: { display: true, text: 'Prompts a month per full-time GP' } },
       },
       plugins: { legend: { position: 'bottom' } },
     }),
@@ -129,6 +142,7 @@ export function DryRunResults(props: {
         type="bar"
         data={barData}
         options={barOptions}
+        height={120 + report.rules.length * 72}
         label="Bar chart: prompts a month per full-time GP for each rule, draft and live, with the focus-group study's expected range. The same numbers are in the table below."
         describedBy="dr-table-caption"
       />
