@@ -8,6 +8,7 @@
  */
 import { ApiProblem, problemOf, SignInNeeded } from '../provider/api.js';
 import { type SignInConfig, staffSignIn } from '../provider/auth.js';
+import type { VersionView } from '../server/config/versions.js';
 
 export type { SignInConfig };
 export { ApiProblem, SignInNeeded };
@@ -88,20 +89,8 @@ export async function apiDownload(path: string, filename: string): Promise<void>
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** One saved version of the rules or directory, as the console API shows it (issue-5 contract). */
-export interface VersionView {
-  version: number;
-  body: unknown;
-  author: string;
-  authorName?: string;
-  createdAt: number;
-  note?: string;
-  published: boolean;
-  publishedAt?: number;
-  publishedBy?: string;
-  /** Readable changes against the previous version. */
-  changes: string[];
-}
+/** One saved version of the rules or directory, as the console API shows it (the hub's own type). */
+export type { VersionView } from '../server/config/versions.js';
 
 export interface ProviderChoice {
   id: string;

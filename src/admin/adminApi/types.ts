@@ -1,22 +1,12 @@
 /**
  * The shapes the console's directory, dry-run, figures and audit pages read from the hub, as the
- * issue-5 contract gives them (/admin/api/…). Kept here, type-only, so the pages compile before and
- * independently of the server modules (which must not be bundled for the browser).
+ * issue-5 contract gives them (/admin/api/…). Type-only: where the hub has the type, it is the hub's
+ * (type imports are erased, so no server code reaches the browser bundle).
  */
 
-/** One saved version of the rules or directory, as the console API shows it. */
-export interface VersionView {
-  version: number;
-  body: unknown;
-  author: string;
-  authorName?: string;
-  createdAt: number;
-  note?: string;
-  published: boolean;
-  publishedAt?: number;
-  publishedBy?: string;
-  changes: string[];
-}
+import type { VersionView } from '../api.js';
+
+export type { VersionView };
 
 export interface DirectoryResponse {
   live: VersionView;
@@ -24,23 +14,10 @@ export interface DirectoryResponse {
   today: string;
 }
 
-export interface ConnectionResult {
-  ok: boolean;
-  summary: string;
-  url: string;
-  status?: number;
-  elapsedMs: number;
-  fhirVersion?: string;
-  software?: string;
-  processMessage?: boolean;
-}
+/** The connection test's answer (the hub's own type). */
+export type { ConnectionTestResult as ConnectionResult } from '../../server/routes/adminConfig.js';
 
-export interface RulesResponse {
-  live: VersionView;
-  latest: VersionView;
-  national: unknown;
-  providers: Array<{ id: string; name: string; status: 'active' | 'paused' | 'closed' }>;
-}
+export type { RulesResponse } from '../api.js';
 
 export interface RecordsStatus {
   ehr: { available: boolean; description: string };
