@@ -27,6 +27,7 @@ import {
   setAt,
 } from '../adminApi/providerForm.js';
 import type { ConnectionResult } from '../adminApi/types.js';
+import { describedBy, FieldErrors } from './fieldErrors.js';
 
 const EMPLOYMENT_WORDS: Record<string, string> = {
   employed: 'Employed',
@@ -464,20 +465,6 @@ function ConnectionPanel({ result }: { result: ConnectionResult }) {
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-function FieldErrors({ id, problems }: { id: string; problems: string[] }) {
-  if (problems.length === 0) return null;
-  return (
-    <span className="nhsuk-error-message" id={`${id}-error`}>
-      <span className="nhsuk-u-visually-hidden">Error:</span> {problems.join('. ')}
-    </span>
-  );
-}
-
-function describedBy(id: string, hint: boolean, problems: string[]): string | undefined {
-  const ids = [hint ? `${id}-hint` : '', problems.length > 0 ? `${id}-error` : ''].filter((x) => x !== '');
-  return ids.length === 0 ? undefined : ids.join(' ');
-}
-
 function TextField(props: {
   path: string;
   label: string;
@@ -522,7 +509,7 @@ function TextField(props: {
           {props.hint}
         </div>
       )}
-      <FieldErrors id={id} problems={props.problems} />
+      <FieldErrors id={id} messages={props.problems} join=". " />
       {props.multiline ? (
         <textarea className={`nhsuk-textarea${bad ? ' nhsuk-textarea--error' : ''}`} rows={3} {...common} />
       ) : (
@@ -562,7 +549,7 @@ function CheckboxGroup(props: {
             {props.hint}
           </div>
         )}
-        <FieldErrors id={id} problems={props.problems} />
+        <FieldErrors id={id} messages={props.problems} join=". " />
         <div className="nhsuk-checkboxes nhsuk-checkboxes--small">
           {props.options.map((o, i) => {
             const inputId = i === 0 ? id : `${id}-${o.value}`;
@@ -602,7 +589,7 @@ function RadioGroup(props: {
     <div className={`nhsuk-form-group${bad ? ' nhsuk-form-group--error' : ''}`}>
       <fieldset className="nhsuk-fieldset" aria-describedby={describedBy(id, false, props.problems)}>
         <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">{props.legend}</legend>
-        <FieldErrors id={id} problems={props.problems} />
+        <FieldErrors id={id} messages={props.problems} join=". " />
         <div className="nhsuk-radios nhsuk-radios--small">
           {props.options.map((o, i) => {
             const inputId = i === 0 ? id : `${id}-${o.value}`;
@@ -650,7 +637,7 @@ function RangeFields(props: {
     <div className={`nhsuk-form-group${bad ? ' nhsuk-form-group--error' : ''}`}>
       <fieldset className="nhsuk-fieldset" aria-describedby={describedBy(id, false, props.problems)}>
         <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">{props.legend}</legend>
-        <FieldErrors id={id} problems={props.problems} />
+        <FieldErrors id={id} messages={props.problems} join=". " />
         <div style={{ display: 'flex', gap: '1rem', flexWrap: 'wrap' }}>
           {(['min', 'max'] as const).map((end) => (
             <div key={end}>

@@ -9,6 +9,7 @@ import { CONDITION_GROUP_IDS } from '../../domain/conditionGroups.js';
 import { parseRules, type Rule, TEMPLATE_VARIABLES } from '../../domain/rules.js';
 import { ErrorSummary, type SummaryProblem } from '../../provider/ui/ErrorSummary.js';
 import { CardPreview } from './CardPreview.js';
+import { describedBy, FieldErrors } from './fieldErrors.js';
 import {
   conditionGroupTitle,
   EMPLOYMENT_LABELS,
@@ -55,15 +56,6 @@ const FIELD_ID: Record<RuleField, string> = {
   repeat: 'rule-repeat',
 };
 
-function ErrorText(props: { id: string; messages?: string[] }) {
-  if (!props.messages || props.messages.length === 0) return null;
-  return (
-    <span className="nhsuk-error-message" id={`${props.id}-error`}>
-      <span className="nhsuk-u-visually-hidden">Error:</span> {props.messages.join(' ')}
-    </span>
-  );
-}
-
 function Group(props: { errors?: string[]; children: ReactNode; className?: string }) {
   const bad = props.errors !== undefined && props.errors.length > 0;
   return (
@@ -73,13 +65,6 @@ function Group(props: { errors?: string[]; children: ReactNode; className?: stri
       {props.children}
     </div>
   );
-}
-
-function described(id: string, hint: boolean, errors?: string[]): string | undefined {
-  const ids = [hint ? `${id}-hint` : '', errors && errors.length > 0 ? `${id}-error` : ''].filter(
-    (s) => s !== '',
-  );
-  return ids.length > 0 ? ids.join(' ') : undefined;
 }
 
 /** One trigger's checkbox; what it needs (a number) is revealed under it while it is ticked. */
@@ -126,7 +111,7 @@ function TriggerNumber(props: {
       id={props.id}
       inputMode="numeric"
       value={props.value}
-      aria-describedby={described(props.id, false, props.messages)}
+      aria-describedby={describedBy(props.id, false, props.messages)}
       onChange={(e) => props.onChange(e.target.value)}
     />
   );
@@ -135,7 +120,7 @@ function TriggerNumber(props: {
       <label className="nhsuk-label" htmlFor={props.id}>
         {props.label}
       </label>
-      <ErrorText id={props.id} messages={props.messages} />
+      <FieldErrors id={props.id} messages={props.messages} />
       {props.children ? (
         <div className="ad-inline-fields">
           {input}
@@ -232,13 +217,13 @@ export function RuleEditor(props: EditorProps & { rule?: Rule }) {
               Lower-case letters, digits and hyphens, e.g. “eight-weeks-physio”. It names the rule in figures
               and versions{isNew ? '' : ', so it cannot be changed once saved'}.
             </div>
-            <ErrorText id="rule-id" messages={shown.id} />
+            <FieldErrors id="rule-id" messages={shown.id} />
             <input
               className={`nhsuk-input nhsuk-input--width-20${shown.id ? ' nhsuk-input--error' : ''}`}
               id="rule-id"
               value={form.id}
               readOnly={!isNew}
-              aria-describedby={described('rule-id', true, shown.id)}
+              aria-describedby={describedBy('rule-id', true, shown.id)}
               onChange={(e) => set('id', e.target.value)}
               spellCheck={false}
             />
@@ -247,12 +232,12 @@ export function RuleEditor(props: EditorProps & { rule?: Rule }) {
             <label className="nhsuk-label" htmlFor="rule-title">
               Title
             </label>
-            <ErrorText id="rule-title" messages={shown.title} />
+            <FieldErrors id="rule-title" messages={shown.title} />
             <input
               className={`nhsuk-input${shown.title ? ' nhsuk-input--error' : ''}`}
               id="rule-title"
               value={form.title}
-              aria-describedby={described('rule-title', false, shown.title)}
+              aria-describedby={describedBy('rule-title', false, shown.title)}
               onChange={(e) => set('title', e.target.value)}
             />
           </Group>
@@ -291,7 +276,7 @@ export function RuleEditor(props: EditorProps & { rule?: Rule }) {
               <div className="nhsuk-hint" id="rule-when-hint">
                 Choose one or more: the rule prompts only when all the ones you choose hold.
               </div>
-              <ErrorText id="rule-when" messages={shown.when} />
+              <FieldErrors id="rule-when" messages={shown.when} />
               <div className="nhsuk-checkboxes nhsuk-checkboxes--small">
                 <TriggerItem
                   id="rule-absenceOn"
@@ -399,13 +384,13 @@ export function RuleEditor(props: EditorProps & { rule?: Rule }) {
           <Group errors={shown.ageRange}>
             <fieldset
               className="nhsuk-fieldset"
-              aria-describedby={described('rule-age', true, shown.ageRange)}
+              aria-describedby={describedBy('rule-age', true, shown.ageRange)}
             >
               <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Age range</legend>
               <div className="nhsuk-hint" id="rule-age-hint">
                 In years. Leave blank for no limit.
               </div>
-              <ErrorText id="rule-age" messages={shown.ageRange} />
+              <FieldErrors id="rule-age" messages={shown.ageRange} />
               <div className="ad-inline-fields">
                 <div>
                   <label className="nhsuk-label" htmlFor="rule-ageMin">
@@ -503,13 +488,13 @@ export function RuleEditor(props: EditorProps & { rule?: Rule }) {
                 ))}
               </ul>
             </div>
-            <ErrorText id="rule-summary" messages={shown.summary} />
+            <FieldErrors id="rule-summary" messages={shown.summary} />
             <textarea
               className={`nhsuk-textarea${shown.summary ? ' nhsuk-textarea--error' : ''}`}
               id="rule-summary"
               rows={2}
               value={form.summary}
-              aria-describedby={described('rule-summary', true, shown.summary)}
+              aria-describedby={describedBy('rule-summary', true, shown.summary)}
               onChange={(e) => set('summary', e.target.value)}
             />
           </Group>
@@ -517,13 +502,13 @@ export function RuleEditor(props: EditorProps & { rule?: Rule }) {
             <label className="nhsuk-label" htmlFor="rule-detail">
               More detail for the GP (optional)
             </label>
-            <ErrorText id="rule-detail" messages={shown.detail} />
+            <FieldErrors id="rule-detail" messages={shown.detail} />
             <textarea
               className={`nhsuk-textarea${shown.detail ? ' nhsuk-textarea--error' : ''}`}
               id="rule-detail"
               rows={3}
               value={form.detail}
-              aria-describedby={described('rule-detail', false, shown.detail)}
+              aria-describedby={describedBy('rule-detail', false, shown.detail)}
               onChange={(e) => set('detail', e.target.value)}
             />
           </Group>
@@ -531,12 +516,12 @@ export function RuleEditor(props: EditorProps & { rule?: Rule }) {
             <label className="nhsuk-label" htmlFor="rule-sourceLabel">
               Where the threshold comes from (source)
             </label>
-            <ErrorText id="rule-sourceLabel" messages={shown.sourceLabel} />
+            <FieldErrors id="rule-sourceLabel" messages={shown.sourceLabel} />
             <input
               className={`nhsuk-input${shown.sourceLabel ? ' nhsuk-input--error' : ''}`}
               id="rule-sourceLabel"
               value={form.sourceLabel}
-              aria-describedby={described('rule-sourceLabel', false, shown.sourceLabel)}
+              aria-describedby={describedBy('rule-sourceLabel', false, shown.sourceLabel)}
               onChange={(e) => set('sourceLabel', e.target.value)}
             />
           </Group>
@@ -544,13 +529,13 @@ export function RuleEditor(props: EditorProps & { rule?: Rule }) {
             <label className="nhsuk-label" htmlFor="rule-sourceUrl">
               Link to the source (optional)
             </label>
-            <ErrorText id="rule-sourceUrl" messages={shown.sourceUrl} />
+            <FieldErrors id="rule-sourceUrl" messages={shown.sourceUrl} />
             <input
               className={`nhsuk-input${shown.sourceUrl ? ' nhsuk-input--error' : ''}`}
               id="rule-sourceUrl"
               type="url"
               value={form.sourceUrl}
-              aria-describedby={described('rule-sourceUrl', false, shown.sourceUrl)}
+              aria-describedby={describedBy('rule-sourceUrl', false, shown.sourceUrl)}
               onChange={(e) => set('sourceUrl', e.target.value)}
               spellCheck={false}
             />
@@ -654,7 +639,7 @@ function Checkboxes(props: {
         className="nhsuk-fieldset"
         id={props.id}
         tabIndex={-1}
-        aria-describedby={described(props.id, props.hint !== undefined, props.errors)}
+        aria-describedby={describedBy(props.id, props.hint !== undefined, props.errors)}
       >
         <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">{props.legend}</legend>
         {props.hint && (
@@ -662,7 +647,7 @@ function Checkboxes(props: {
             {props.hint}
           </div>
         )}
-        <ErrorText id={props.id} messages={props.errors} />
+        <FieldErrors id={props.id} messages={props.errors} />
         {props.options.length === 0 && <p>There are none to choose from.</p>}
         <div className="nhsuk-checkboxes nhsuk-checkboxes--small">
           {props.options.map((o) => (
@@ -764,13 +749,13 @@ export function SettingsEditor(props: EditorProps) {
           <div className="nhsuk-hint" id="file-gap-hint">
             Fit notes less than this many days apart count as one episode off work (0 to 60).
           </div>
-          <ErrorText id="file-gap" messages={tried ? gapProblems : undefined} />
+          <FieldErrors id="file-gap" messages={tried ? gapProblems : undefined} />
           <input
             className={`nhsuk-input nhsuk-input--width-3${tried && gapProblems.length ? ' nhsuk-input--error' : ''}`}
             id="file-gap"
             inputMode="numeric"
             value={gap}
-            aria-describedby={described('file-gap', true, tried ? gapProblems : undefined)}
+            aria-describedby={describedBy('file-gap', true, tried ? gapProblems : undefined)}
             onChange={(e) => setGap(e.target.value)}
           />
         </Group>
@@ -787,7 +772,7 @@ export function SettingsEditor(props: EditorProps) {
                 <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">
                   Expected duration {i + 1}
                 </legend>
-                <ErrorText id={`dur-${i}`} messages={errs} />
+                <FieldErrors id={`dur-${i}`} messages={errs} />
                 <label className="nhsuk-label" htmlFor={`dur-${i}-label`}>
                   Description
                 </label>
