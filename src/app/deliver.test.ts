@@ -176,8 +176,8 @@ describe('handOverToProvider: fhir-rest', () => {
 
 describe('handOverToProvider: routes that need the hub', () => {
   it.each([
-    [workCoach, /through the referral hub’s inbox, which is not set up yet/],
-    [physio, /as NHS BaRS messages, which need the referral hub/],
+    [workCoach, /through a referral hub’s inbox, and this practice’s set-up names no referral hub/],
+    [physio, /as NHS BaRS messages, which need a referral hub, and this practice’s set-up names none/],
   ])('%# sends nothing and says why', async (p, reason) => {
     const seen = provider(() => json(transactionResponse('201 Created')));
     const delivery = await handOverToProvider(p, bundle);

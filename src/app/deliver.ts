@@ -2,12 +2,13 @@
  * Sending a referral: the transaction Bundle (ServiceRequest, Consent, Task, work Observations) goes
  * to the patient's record, then is handed over to the provider the GP chose.
  *
- * `handOverToProvider` is the one step the referral hub will replace (with its outbox and retries):
- * until the hub exists it POSTs the same transaction to the provider's FHIR endpoint when the
- * directory says `fhir-rest`, and sends nothing for `bars-message` and `hub-inbox` (both need the
- * hub). It never throws: every outcome is a `Delivery` the confirmation can put in plain English.
- * It sends no credentials: the EHR's access token is for the EHR only (the hub will call providers
- * with SMART Backend Services tokens of its own).
+ * Handing over is a `HandOver`. When the practice's configuration names a referral hub (main.tsx),
+ * `handOverToHub` gives the referral to the hub, which delivers it with its outbox and retries over
+ * whatever route the provider takes. Without a hub, `handOverToProvider` POSTs the same transaction
+ * to the provider's FHIR endpoint when the directory says `fhir-rest`, and sends nothing for
+ * `bars-message` and `hub-inbox` (both need a hub). Neither throws: every outcome is a `Delivery` the
+ * confirmation can put in plain English. Neither sends the EHR's access token to a provider: it is
+ * for the EHR (and the hub, which checks it at the EHR's introspection endpoint) only.
  *
  * `sendReferral` writes to the record first (when the launch may write) and hands over only once the
  * record has it, so a failed delivery never loses the referral. Resending is safe in both places:
@@ -63,13 +64,13 @@ export async function handOverToProvider(
   if (endpoint.mode === 'hub-inbox') {
     return {
       state: 'not-sent',
-      reason: `${provider.name} takes referrals through the referral hub’s inbox, which is not set up yet, so the app did not send it.`,
+      reason: `${provider.name} takes referrals through a referral hub’s inbox, and this practice’s set-up names no referral hub, so the app did not send it.`,
     };
   }
   if (endpoint.mode === 'bars-message') {
     return {
       state: 'not-sent',
-      reason: `${provider.name} takes referrals as NHS BaRS messages, which need the referral hub; it is not set up yet, so the app did not send it.`,
+      reason: `${provider.name} takes referrals as NHS BaRS messages, which need a referral hub, and this practice’s set-up names none, so the app did not send it.`,
     };
   }
   const name = provider.name;
