@@ -246,6 +246,14 @@ describe('buildReferral: the ServiceRequest', () => {
     expect(sr.status).toBe('active');
   });
 
+  it('names the consultation it was made in when the launch gave one, and no consultation otherwise', () => {
+    expect(sr.encounter).toBeUndefined();
+    const inConsultation = serviceRequest(
+      buildReferral(peterInput({ encounterRef: 'Encounter/consultation-1' })),
+    );
+    expect(inConsultation.encounter).toEqual({ reference: 'Encounter/consultation-1' });
+  });
+
   it('identifies the patient by NHS number, the practice by ODS code and the provider by directory id', () => {
     expect(sr.subject).toEqual({
       reference: 'Patient/peter',
@@ -548,6 +556,11 @@ describe('buildReferral: rejected input', () => {
       [
         'The fit note reference "DocumentReference/med3-1" is not an Observation reference; only fit-note Observations can be given as the referral\'s reason.',
       ],
+    ],
+    [
+      'a consultation that is not an Encounter',
+      { encounterRef: 'Appointment/today' },
+      ['The consultation reference "Appointment/today" is not an Encounter reference.'],
     ],
     [
       'an authoredOn without a time zone',

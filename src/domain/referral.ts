@@ -187,6 +187,8 @@ export interface ReferralInput {
   episode?: Pick<Episode, 'start'>;
   /** The fit-note Observations behind the referral (`Observation/…`; the profile allows only FitNote). */
   fitNoteRefs: string[];
+  /** The consultation the referral is made in (`Encounter/…`), when the launch gave one. */
+  encounterRef?: string;
   /**
    * The episode's fit notes as the domain reads them (each with its record reference). Copies go in the
    * ServiceRequest when the patient shares fit-note dates with the provider; omitted means none go.
@@ -259,6 +261,8 @@ export function validateReferralInput(input: ReferralInput): ReferralFormResult 
         `The fit note reference "${ref}" is not an Observation reference; only fit-note Observations can be given as the referral's reason.`,
       );
   }
+  if (input.encounterRef !== undefined && !/^Encounter\/[A-Za-z0-9\-.]{1,64}$/.test(input.encounterRef))
+    problems.push(`The consultation reference "${input.encounterRef}" is not an Encounter reference.`);
   if (input.practice.odsCode.trim() === '') problems.push("The practice's ODS code is missing.");
   if (!parsed.ok || problems.length > 0) return { ok: false, problems };
   return parsed;
@@ -714,6 +718,7 @@ export function buildReferral(input: ReferralInput): Bundle {
       },
     ],
     subject: patientRef,
+    ...(input.encounterRef ? { encounter: { reference: input.encounterRef } } : {}),
     authoredOn: input.authoredOn,
     requester: { reference: '#requester', display: input.requester.display },
     performer: [providerRef],

@@ -104,6 +104,10 @@ const cases: Array<[string, ReferralInput]> = [
     input(caseManaged, { fitNotes: peterFitNotes }),
   ],
   [
+    'made in a consultation the launch named',
+    input(caseManaged, { encounterRef: 'Encounter/consultation-peter' }),
+  ],
+  [
     'fit notes copied in with dates only (no diagnosis, no advice)',
     input(caseManaged, {
       fitNotes: peterFitNotes,
