@@ -36,6 +36,7 @@ export {
   APP_SCOPE,
   APP_SCOPES,
   allows,
+  canWriteBundle,
   canWriteFrom,
   missingReads,
   PATIENT_READS,

@@ -1,4 +1,4 @@
-import { APP_SCOPE, allows, canWriteFrom, missingReads } from './scopes.js';
+import { APP_SCOPE, allows, canWriteBundle, canWriteFrom, missingReads } from './scopes.js';
 
 describe('what granted scopes allow', () => {
   it.each([
@@ -13,7 +13,11 @@ describe('what granted scopes allow', () => {
     ['patient/Observation.read', 'Observation', 'c', false],
     ['patient/Task.write', 'Task', 'c', true],
     ['patient/*.*', 'Consent', 'c', true],
-    ['patient/Observation.rs?category=laboratory', 'Observation', 'r', true],
+    // SMART 2.2 granular scopes grant only some resources of the type: not the app's unrestricted reads.
+    ['patient/Observation.rs?category=laboratory', 'Observation', 'r', false],
+    ['patient/Observation.rs?category=laboratory', 'Observation', 's', false],
+    ['patient/Observation.c?category=social-history', 'Observation', 'c', false],
+    ['patient/Observation.rs?category=laboratory patient/Observation.rs', 'Observation', 's', true],
     ['patient/Observation.sr', 'Observation', 'r', false], // out of order: not a valid v2 scope
     ['launch openid fhirUser', 'Patient', 'r', false],
     ['', 'Patient', 'r', false],
@@ -40,5 +44,43 @@ describe('missing reads and write permission', () => {
   ])('%s', (_label, scope, missing, canWrite) => {
     expect(missingReads(scope)).toEqual(missing);
     expect(canWriteFrom(scope)).toBe(canWrite);
+  });
+});
+
+describe('whether one referral bundle can be written', () => {
+  const entry = (resourceType: string, method = 'POST') => ({
+    resource: { resourceType },
+    request: { method, url: resourceType },
+  });
+  const plain = { entry: [entry('ServiceRequest'), entry('Consent'), entry('Task')] };
+  const withWork = { entry: [...plain.entry, entry('Observation')] };
+  const noObservationCreate = 'patient/*.rs patient/ServiceRequest.c patient/Task.c patient/Consent.c';
+  it.each([
+    ['no Observations, no Observation create', noObservationCreate, plain, true],
+    ['work Observations, no Observation create', noObservationCreate, withWork, false],
+    ['work Observations, every create', APP_SCOPE, withWork, true],
+    ['no Task create', 'patient/ServiceRequest.c patient/Consent.c', plain, false],
+    [
+      'a restricted create does not count',
+      `${noObservationCreate.replace('patient/Task.c', 'patient/Task.c?status=draft')}`,
+      plain,
+      false,
+    ],
+    ['an update needs u, not c', APP_SCOPE, { entry: [entry('Task', 'PUT')] }, false],
+    ['an update with u', 'patient/Task.u', { entry: [entry('Task', 'PUT')] }, true],
+    ['an empty bundle', APP_SCOPE, { entry: [] }, false],
+    [
+      'an entry with neither resource nor url',
+      APP_SCOPE,
+      { entry: [{ request: { method: 'POST' } }] },
+      false,
+    ],
+  ])('%s', (_label, scope, bundle, expected) => {
+    expect(canWriteBundle(scope, bundle)).toBe(expected);
+  });
+
+  it('canWriteFrom still means “may write a referral with its work Observations”', () => {
+    expect(canWriteFrom(noObservationCreate)).toBe(false);
+    expect(canWriteBundle(noObservationCreate, plain)).toBe(true);
   });
 });

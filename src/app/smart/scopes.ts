@@ -16,9 +16,9 @@ export const PATIENT_READS = [
   'Condition',
   'DocumentReference',
   'QuestionnaireResponse',
+  'Procedure',
   'ServiceRequest',
   'Task',
-  'Consent',
 ] as const;
 
 /** Resource types the app creates in the patient compartment (the referral and its record). */
@@ -53,6 +53,8 @@ interface Granted {
   context: 'patient' | 'user' | 'system';
   resourceType: string;
   perms: Set<Perm>;
+  /** A SMART 2.2 granular scope (`patient/Observation.rs?category=…`): only some resources of the type. */
+  restricted: boolean;
 }
 
 const V1_PERMS: Record<string, Perm[]> = {
@@ -63,15 +65,21 @@ const V1_PERMS: Record<string, Perm[]> = {
 
 /** One granted resource scope (v2 `patient/Observation.rs`, `user/*.cruds`, v1 `patient/Observation.read`). */
 function parseScope(token: string): Granted | undefined {
-  const match = /^(patient|user|system)\/([A-Za-z]+|\*)\.([a-z*]+)(?:\?.*)?$/.exec(token);
+  const match = /^(patient|user|system)\/([A-Za-z]+|\*)\.([a-z*]+)(\?.*)?$/.exec(token);
   if (!match) return undefined;
-  const [, context, resourceType, access] = match as unknown as [string, Granted['context'], string, string];
+  const [, context, resourceType, access, query] = match as unknown as [
+    string,
+    Granted['context'],
+    string,
+    string,
+    string | undefined,
+  ];
   const v1 = V1_PERMS[access];
   let perms: Perm[];
   if (v1 !== undefined) perms = v1;
   else if (/^c?r?u?d?s?$/.test(access) && access !== '') perms = access.split('') as Perm[];
   else return undefined;
-  return { context, resourceType, perms: new Set(perms) };
+  return { context, resourceType, perms: new Set(perms), restricted: query !== undefined };
 }
 
 /** The scope tokens of a scope string. */
@@ -82,11 +90,14 @@ export function splitScope(scope: string | null | undefined): string[] {
 /**
  * Whether the granted scopes allow `perm` on `resourceType` for the launch patient: a patient-,
  * user- or system-level scope naming the type or `*` counts (user scopes cover the user's patients).
+ * A granular scope restricted by a query (`patient/Observation.rs?category=laboratory`, SMART 2.2)
+ * does not count: it grants only some resources of the type, and the app's searches and creates are
+ * not limited to those, so the server would refuse or silently narrow them.
  */
 export function allows(scope: string | null | undefined, resourceType: string, perm: Perm): boolean {
   for (const token of splitScope(scope)) {
     const granted = parseScope(token);
-    if (granted === undefined) continue;
+    if (granted === undefined || granted.restricted) continue;
     if (granted.resourceType !== '*' && granted.resourceType !== resourceType) continue;
     if (granted.perms.has(perm)) return true;
   }
@@ -98,7 +109,38 @@ export function missingReads(scope: string | null | undefined): string[] {
   return REQUIRED_READS.filter((t) => !(allows(scope, t, 'r') || allows(scope, t, 's')));
 }
 
-/** Whether the app may write a referral back to the record: create of every type it writes. */
+/**
+ * Whether the app may write any referral back to the record: create of every type it writes,
+ * employment Observations included (`session.canWrite`). Whether one particular referral can be
+ * written is canWriteBundle's question.
+ */
 export function canWriteFrom(scope: string | null | undefined): boolean {
   return PATIENT_WRITES.every((t) => allows(scope, t, 'c'));
+}
+
+const METHOD_PERM: Record<string, Perm> = { POST: 'c', PUT: 'u', PATCH: 'u', DELETE: 'd' };
+
+/**
+ * Whether the granted scopes let the app write this transaction Bundle to the record: for each
+ * entry, the permission its request method needs on its resource type (POST: create, PUT/PATCH:
+ * update, DELETE: delete; an entry without a request counts as a create). A referral without
+ * employment Observations needs no Observation create. An empty bundle cannot be written.
+ */
+export function canWriteBundle(
+  scope: string | null | undefined,
+  bundle: {
+    entry?: ReadonlyArray<{
+      resource?: { resourceType?: string };
+      request?: { method?: string; url?: string };
+    }>;
+  },
+): boolean {
+  const entries = bundle.entry ?? [];
+  if (entries.length === 0) return false;
+  return entries.every((entry) => {
+    const method = entry.request?.method ?? 'POST';
+    const perm = METHOD_PERM[method];
+    const type = entry.resource?.resourceType ?? entry.request?.url?.split(/[/?]/)[0];
+    return perm !== undefined && type !== undefined && type !== '' && allows(scope, type, perm);
+  });
 }
