@@ -8,6 +8,7 @@
  *  - `/`: a short index page.
  * `npm run sandbox` runs `main()`.
  */
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,7 +28,7 @@ import { createFhirServer, type SandboxFhirServer, type SandboxHandler } from '.
 import { createSandboxOidc, type SandboxOidc, sandboxStaffAccounts } from './oidc.js';
 import { SANDBOX_PAGE_STYLE } from './pageStyle.js';
 import { createProviderEndpoints, type ProviderEndpoints } from './providers.js';
-import { smartHandler, verifyAccessToken } from './smartAuth.js';
+import { type IntrospectionClient, smartHandler, verifyAccessToken } from './smartAuth.js';
 import { SANDBOX_PRACTICE, VIGNETTE_INDEX } from './vignettes.js';
 
 export interface SandboxOptions {
@@ -67,6 +68,12 @@ export interface RunningSandbox {
    * tests/integration/staffSignIn.ts.
    */
   oidc?: SandboxOidc;
+  /**
+   * The resource server registered to call `/auth/introspect` (RFC 7662 §2.1, HTTP Basic): the
+   * sandbox's hub uses it; a hub started separately against this sandbox passes it as
+   * HUB_INTROSPECTION_CLIENT_ID and HUB_INTROSPECTION_CLIENT_SECRET.
+   */
+  introspectionClient: IntrospectionClient;
   server: Server;
   close(): Promise<void>;
 }
@@ -177,6 +184,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
   });
 
+  // The hub's credentials for token introspection: HUB_INTROSPECTION_* when given, else made up now.
+  const hubEnv = options.hub === false ? undefined : options.hub?.env;
+  const introspectionClient: IntrospectionClient =
+    hubEnv?.HUB_INTROSPECTION_CLIENT_ID && hubEnv.HUB_INTROSPECTION_CLIENT_SECRET
+      ? { id: hubEnv.HUB_INTROSPECTION_CLIENT_ID, secret: hubEnv.HUB_INTROSPECTION_CLIENT_SECRET }
+      : { id: 'fitnote-hub', secret: randomBytes(24).toString('base64url') };
+
   let handlers: SandboxHandler[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void dispatch(req, res);
@@ -240,6 +254,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         HUB_EHR_BASES: [`http://localhost:${port}/fhir`, `http://127.0.0.1:${port}/fhir`].join(','),
         // Staff (inbox, IT leads) sign in at this sandbox's OpenID provider.
         HUB_OIDC_ISSUER: `${url}/oidc`,
+        // It checks GP tokens at this sandbox's introspection endpoint, as a registered client.
+        HUB_INTROSPECTION_CLIENT_ID: introspectionClient.id,
+        HUB_INTROSPECTION_CLIENT_SECRET: introspectionClient.secret,
       });
       hub = await startHub(settings, {
         configSource: {
@@ -267,7 +284,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   }
   handlers = [
     ...(oidc ? [oidc.handle] : []),
-    smartHandler({ baseUrl: url }),
+    smartHandler({ baseUrl: url, introspectionClients: [introspectionClient] }),
     fhir.handle,
     providers.handle,
     ehrHandler({
@@ -286,6 +303,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     providers,
     ...(hub ? { hub } : {}),
     ...(oidc ? { oidc } : {}),
+    introspectionClient,
     server,
     close: async () => {
       await hub?.close();

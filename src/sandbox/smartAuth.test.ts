@@ -50,7 +50,7 @@ beforeAll(async () => {
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   fhirBase = `${origin}/fhir`;
   redirectUri = `${origin}/app/?from=launch`;
-  handler = smartHandler({ baseUrl: origin, now: () => nowMs });
+  handler = smartHandler({ baseUrl: origin, now: () => nowMs, introspectionClients: [HUB_CLIENT] });
 });
 
 afterAll(async () => {
@@ -136,8 +136,16 @@ async function tokens(over: Record<string, string | undefined> = {}): Promise<Re
   return (await res.json()) as Record<string, unknown>;
 }
 
+/** The resource server registered to introspect (as the sandbox registers its hub). */
+const HUB_CLIENT = { id: 'fitnote-hub', secret: 'hub-secret-for-tests' };
+const basic = (id: string, secret: string) => ({
+  Authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+});
+
 const introspect = async (token: string) =>
-  (await (await postForm('/auth/introspect', { token })).json()) as Record<string, unknown>;
+  (await (
+    await postForm('/auth/introspect', { token }, basic(HUB_CLIENT.id, HUB_CLIENT.secret))
+  ).json()) as Record<string, unknown>;
 
 describe('discovery', () => {
   it('serves smart-configuration as JSON to any origin, whatever Accept says', async () => {
@@ -691,9 +699,30 @@ describe('introspection (RFC 7662)', () => {
 
   it('an unknown token is inactive; no token is a bad request', async () => {
     expect(await introspect('nothing')).toEqual({ active: false });
-    const res = await postForm('/auth/introspect', {});
+    const res = await postForm('/auth/introspect', {}, basic(HUB_CLIENT.id, HUB_CLIENT.secret));
     expect(res.status).toBe(400);
   });
+
+  it.each([
+    ['no credentials', {}],
+    ['a wrong secret', basic(HUB_CLIENT.id, 'not-the-secret')],
+    ['an unregistered client', basic('someone-else', HUB_CLIENT.secret)],
+    ['the app (a public client) by its id', basic(FITNOTE_PROMPT_CLIENT_ID, '')],
+    ['Bearer instead of Basic', { Authorization: 'Bearer whatever' }],
+    ['Basic that is not id:secret', { Authorization: `Basic ${Buffer.from('nocolon').toString('base64')}` }],
+  ])(
+    'refuses a caller with %s: 401 invalid_client with WWW-Authenticate Basic, telling nothing of the token',
+    async (_, headers) => {
+      const body = await tokens();
+      const res = await postForm('/auth/introspect', { token: String(body.access_token) }, headers);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm="/);
+      const json = (await res.json()) as Record<string, unknown>;
+      expect(json.error).toBe('invalid_client');
+      expect(json).not.toHaveProperty('active');
+      expect(String(json.error_description)).toMatch(/introspection client/);
+    },
+  );
 });
 
 describe('revocation (RFC 7009)', () => {

@@ -8,7 +8,8 @@
  *   GET  /fhir/.well-known/smart-configuration   discovery
  *   GET|POST /auth/authorize                     authorization (clinician picker; POST = authorize-post)
  *   POST /auth/token                             authorization_code and refresh_token grants
- *   POST /auth/introspect                        RFC 7662 (open: no caller authentication)
+ *   POST /auth/introspect                        RFC 7662 (the caller authenticates with HTTP Basic as a
+ *                                                registered introspection client, §2.1)
  *   POST /auth/revoke                            RFC 7009
  *   GET  /auth/jwks                              the id_token signing key
  *   GET|POST /auth/simulate                      read or set the simulated error (JSON)
@@ -127,6 +128,17 @@ export interface SmartHandlerOptions {
   now?: () => number;
   /** Registered clients; default `sandboxClients(origin)`. */
   clients?: ClientRegistration[];
+  /**
+   * The protected resources allowed to introspect tokens (RFC 7662 §2.1), e.g. the referral hub: each
+   * authenticates with HTTP Basic (id and secret). Default none, so introspection refuses everyone.
+   */
+  introspectionClients?: readonly IntrospectionClient[];
+}
+
+/** A resource server registered to call the introspection endpoint with HTTP Basic credentials. */
+export interface IntrospectionClient {
+  id: string;
+  secret: string;
 }
 
 export type SmartHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
@@ -496,6 +508,7 @@ export function smartHandler(options: SmartHandlerOptions): SmartHandler {
   if (options.now !== undefined) state.clock = options.now;
   const clients = options.clients ?? sandboxClients(origins);
   const clientById = new Map(clients.map((c) => [c.clientId, c]));
+  const introspectionClients = options.introspectionClients ?? [];
   const corsOrigins = new Set<string>();
   for (const c of clients) {
     for (const r of c.redirectUris) {
@@ -980,8 +993,39 @@ export function smartHandler(options: SmartHandlerOptions): SmartHandler {
 
   // --- introspection and revocation ------------------------------------------------------------
 
+  /** RFC 7662 §2.1: the caller must be a registered introspection client (HTTP Basic). */
+  function introspectionCaller(req: IncomingMessage): IntrospectionClient | undefined {
+    const auth = req.headers.authorization;
+    if (auth === undefined || !/^basic /i.test(auth)) return undefined;
+    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return undefined;
+    let id: string;
+    let secret: string;
+    try {
+      id = decodeURIComponent(decoded.slice(0, colon).replaceAll('+', ' '));
+      secret = decodeURIComponent(decoded.slice(colon + 1).replaceAll('+', ' '));
+    } catch {
+      return undefined;
+    }
+    const client = introspectionClients.find((c) => c.id === id);
+    return client !== undefined && safeEqual(secret, client.secret) ? client : undefined;
+  }
+
   function introspect(req: IncomingMessage, res: ServerResponse, form: URLSearchParams): void {
     const cors = corsHeaders(req);
+    if (introspectionCaller(req) === undefined) {
+      oauthError(
+        res,
+        'invalid_client',
+        req.headers.authorization === undefined
+          ? 'Token introspection is for registered resource servers only: send your introspection client id and secret with HTTP Basic authentication.'
+          : 'The introspection client credentials are not valid: check the client id and secret the sandbox gave you.',
+        401,
+        { ...cors, 'WWW-Authenticate': 'Basic realm="sandbox token introspection", charset="UTF-8"' },
+      );
+      return;
+    }
     const tokenParam = form.get('token');
     if (tokenParam === null || tokenParam === '') {
       oauthError(res, 'invalid_request', 'Send the token to introspect.', 400, cors);

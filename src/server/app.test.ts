@@ -53,6 +53,7 @@ beforeAll(async () => {
     store,
     settings: {
       ehrBases: [sandbox.fhirBaseUrl],
+      introspectionClient: sandbox.introspectionClient,
       corsOrigins: ['https://gp.example.org'],
       validateProfiles: true,
     },
@@ -591,7 +592,12 @@ describe('unexpected errors', () => {
           throw new Error('SQLITE_CORRUPT: secret detail');
         },
       } as unknown as HubStore,
-      settings: { ehrBases: [sandbox.fhirBaseUrl], corsOrigins: [], validateProfiles: false },
+      settings: {
+        ehrBases: [sandbox.fhirBaseUrl],
+        introspectionClient: sandbox.introspectionClient,
+        corsOrigins: [],
+        validateProfiles: false,
+      },
       configSource,
       onError: (error) => errors.push(error),
     });

@@ -290,6 +290,8 @@ export async function hubFigures(line: Line): Promise<void> {
         HUB_HOST: '127.0.0.1',
         HUB_DB_PATH: path.join(dir, `hub-${validate ? 'validating' : 'plain'}.sqlite`),
         HUB_EHR_BASES: sandbox.fhirBaseUrl,
+        HUB_INTROSPECTION_CLIENT_ID: sandbox.introspectionClient.id,
+        HUB_INTROSPECTION_CLIENT_SECRET: sandbox.introspectionClient.secret,
         HUB_VALIDATE_PROFILES: String(validate),
       });
       const closed = poster(`${hub.url}/referrals`, gpHeaders, CLIENTS);

@@ -212,6 +212,8 @@ describe.each(databases.map((make) => ({ name: make().name, make })))(
         ...DELIVERY_ENV,
         HUB_CONFIG_DIR: configDir,
         HUB_EHR_BASES: sandbox.fhirBaseUrl,
+        HUB_INTROSPECTION_CLIENT_ID: sandbox.introspectionClient.id,
+        HUB_INTROSPECTION_CLIENT_SECRET: sandbox.introspectionClient.secret,
         HUB_VALIDATE_PROFILES: 'false',
       });
       rest.behave({ kind: 'normal' });

@@ -114,6 +114,8 @@ describe('a provider’s system through the hub process', () => {
       HUB_DB_PATH: join(dir, 'hub.sqlite'),
       HUB_CONFIG_DIR: dir,
       HUB_EHR_BASES: sandbox.fhirBaseUrl,
+      HUB_INTROSPECTION_CLIENT_ID: sandbox.introspectionClient.id,
+      HUB_INTROSPECTION_CLIENT_SECRET: sandbox.introspectionClient.secret,
       HUB_VALIDATE_PROFILES: 'false',
       HUB_PROVIDER_CLIENTS: join(dir, 'clients.json'),
     });
@@ -229,6 +231,8 @@ describe('a provider’s system through the hub process', () => {
       HUB_DB_PATH: join(dir, 'hub.sqlite'),
       HUB_CONFIG_DIR: dir,
       HUB_EHR_BASES: sandbox.fhirBaseUrl,
+      HUB_INTROSPECTION_CLIENT_ID: sandbox.introspectionClient.id,
+      HUB_INTROSPECTION_CLIENT_SECRET: sandbox.introspectionClient.secret,
       HUB_VALIDATE_PROFILES: 'false',
       HUB_PROVIDER_CLIENTS: join(dir, 'clients.json'),
     });

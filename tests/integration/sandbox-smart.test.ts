@@ -20,6 +20,8 @@ import { verifyJwt } from '../../src/sandbox/smartAuthJwt.js';
 
 let server: Server;
 let origin = '';
+/** The resource server registered to introspect tokens (RFC 7662 §2.1). */
+const RESOURCE_SERVER = { id: 'resource-server', secret: 'resource-server-secret' };
 
 beforeAll(async () => {
   resetSmartAuth();
@@ -46,7 +48,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  handler = smartHandler({ baseUrl: origin });
+  handler = smartHandler({ baseUrl: origin, introspectionClients: [RESOURCE_SERVER] });
 });
 
 afterAll(async () => {
@@ -182,10 +184,15 @@ describe('SMART EHR launch, end to end over HTTP', () => {
 
     // 7. Introspection.
     const introspect = async (t: string) =>
-      (await (await fetch(config.introspection_endpoint ?? '', form({ token: t }))).json()) as Record<
-        string,
-        unknown
-      >;
+      (await (
+        await fetch(config.introspection_endpoint ?? '', {
+          ...form({ token: t }),
+          headers: {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            Authorization: `Basic ${Buffer.from(`${RESOURCE_SERVER.id}:${RESOURCE_SERVER.secret}`).toString('base64')}`,
+          },
+        })
+      ).json()) as Record<string, unknown>;
     expect(await introspect(String(token.access_token))).toMatchObject({
       active: true,
       scope,

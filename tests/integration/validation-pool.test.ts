@@ -154,7 +154,12 @@ describe('POST /referrals with the pool', () => {
     const store = await openStore({ sqlitePath: ':memory:' });
     const app = buildHub({
       store,
-      settings: { ehrBases: [sandbox.fhirBaseUrl], corsOrigins: [], validateProfiles: true },
+      settings: {
+        ehrBases: [sandbox.fhirBaseUrl],
+        introspectionClient: sandbox.introspectionClient,
+        corsOrigins: [],
+        validateProfiles: true,
+      },
       configSource: examplesConfigSource(),
       validator,
     });

@@ -38,7 +38,12 @@ beforeAll(async () => {
   store = await openStore({ sqlitePath: ':memory:' });
   app = buildHub({
     store,
-    settings: { ehrBases: [sandbox.fhirBaseUrl], corsOrigins: [], validateProfiles: false },
+    settings: {
+      ehrBases: [sandbox.fhirBaseUrl],
+      introspectionClient: sandbox.introspectionClient,
+      corsOrigins: [],
+      validateProfiles: false,
+    },
     configSource,
     now: () => NOW,
   });

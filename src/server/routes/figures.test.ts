@@ -73,6 +73,7 @@ beforeAll(async () => {
     store,
     settings: {
       ehrBases: [sandbox.fhirBaseUrl],
+      introspectionClient: sandbox.introspectionClient,
       corsOrigins: [],
       validateProfiles: false,
       oidc: { issuer: testIssuer.issuer, audience: AUDIENCE },
