@@ -3,13 +3,8 @@
  * (startLaunch), which returns the browser to the app at `/app/`. If the launch cannot start, says why
  * in plain English instead.
  */
+import { launchErrorCopy } from '../src/app/smart/failureCopy.js';
 import { startLaunch } from '../src/app/smart/launch.js';
-
-const TITLES: Record<string, string> = {
-  'no-launch-context': 'Open the app from the patient’s record',
-  'scopes-not-granted': 'The app was not given permission',
-  'fhir-unreachable': 'The clinical system could not be reached',
-};
 
 function show(kind: string, detail: string): void {
   const working = document.getElementById('working');
@@ -17,7 +12,8 @@ function show(kind: string, detail: string): void {
   const title = document.getElementById('failure-title');
   const text = document.getElementById('failure-detail');
   if (working) working.hidden = true;
-  if (title) title.textContent = TITLES[kind] ?? 'The app could not start';
+  // The same titles as the app's error screen (one source: src/app/smart/failureCopy.ts).
+  if (title) title.textContent = launchErrorCopy(kind).title;
   if (text) text.textContent = detail;
   if (failure) failure.hidden = false;
   document.title = 'Fit note prompt: could not start';

@@ -46,14 +46,35 @@ describe('no launch context', () => {
       await page.goto(`${env.sandbox.url}/launch/`);
       const failure = page.getByRole('alert');
       await failure.waitFor();
+      // The same title as the app's own screen for this failure (one source: src/app/smart/failureCopy.ts).
       expect(await failure.getByRole('heading', { level: 1 }).textContent()).toBe(
-        'Open the app from the patient’s record',
+        'Open the app from a patient’s record',
       );
       expect(await failure.textContent()).toContain(
         'The app was opened without the launch details from the clinical system, so it does not know whose record to read. Open it from the patient’s record in the clinical system.',
       );
       expect(await page.title()).toBe('Fit note prompt: could not start');
       await checkScreen(page, 'error-launch-page-no-params');
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
+
+  it('the launch page for a clinical system the app is not registered with says so, with its own title', async () => {
+    const page = await newUkPage(env.browser, { width: PANEL_WIDTH });
+    try {
+      await page.goto(
+        `${env.sandbox.url}/launch/?iss=${encodeURIComponent('https://ehr.unknown.example/fhir')}&launch=abc`,
+      );
+      const failure = page.getByRole('alert');
+      await failure.waitFor();
+      expect(await failure.getByRole('heading', { level: 1 }).textContent()).toBe(
+        'The app is not set up for this clinical system',
+      );
+      expect(await failure.textContent()).toContain(
+        'The app is not set up to work with this clinical system (https://ehr.unknown.example/fhir). Ask your practice IT lead to register the app',
+      );
+      await checkScreen(page, 'error-launch-page-unregistered');
     } finally {
       await page.close();
     }

@@ -329,6 +329,19 @@ describe('loadContext', () => {
     expect(context.record.patient.nhsNumber).toBeUndefined();
   });
 
+  it('an NHS number that fails the check: nhs-number-invalid, its own failure', async () => {
+    const invalid = resources.map((r) =>
+      r.resourceType === 'Patient'
+        ? { ...r, identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765918' }] }
+        : r,
+    );
+    const failure = await failureOf(loadContext(fakeServer({ resources: invalid }).requester, options));
+    expect(failure).toEqual({
+      kind: 'nhs-number-invalid',
+      detail: expect.stringMatching(/is not valid.*Check and correct/),
+    });
+  });
+
   it('no fhirUser: loads, and says referrals will not name the referrer', async () => {
     const { requester } = fakeServer();
     const { fhirUser: _, ...rest } = options;

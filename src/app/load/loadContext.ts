@@ -39,6 +39,7 @@ import { type PatientRecord, RecordError, readRecord } from '../../fhir/record.j
 import {
   classifyFailure,
   describeRequest,
+  FAILURE_DETAIL,
   FhirRequestError,
   LaunchFailureError,
   launchFailure,
@@ -350,12 +351,11 @@ function finish(
     );
   }
   if (options.requireNhsNumber !== false && record.patient.nhsNumber === undefined) {
-    const recorded = patient.identifier?.some((i) => i.system === NHS_NUMBER_SYSTEM);
+    const recorded = patient.identifier?.some((i) => i.system === NHS_NUMBER_SYSTEM && i.value);
+    // A number that is there but fails the check is its own failure: the fix is to correct it, not trace one.
     throw new LaunchFailureError(
-      'no-nhs-number',
-      recorded
-        ? 'The NHS number in this patient’s record is not valid, so a referral could not identify them to a provider. Check and correct the NHS number in the clinical system (trace it if needed), then open the app again.'
-        : 'This patient’s record has no NHS number, so a referral could not identify them to a provider. Trace and record the NHS number in the clinical system, then open the app again.',
+      recorded ? 'nhs-number-invalid' : 'no-nhs-number',
+      FAILURE_DETAIL[recorded ? 'nhs-number-invalid' : 'no-nhs-number'],
     );
   }
 

@@ -112,7 +112,7 @@ describe('launch failure texts', () => {
   it('every kind has a detail that says what to do next', () => {
     for (const kind of LAUNCH_FAILURE_KINDS) {
       expect(FAILURE_DETAIL[kind]).toMatch(/\.$/);
-      expect(FAILURE_DETAIL[kind]).toMatch(/open|Open|Try again|Ask|tell|Trace/);
+      expect(FAILURE_DETAIL[kind]).toMatch(/open|Open|Try again|Ask|[Tt]ell|Trace|Check/);
     }
   });
 

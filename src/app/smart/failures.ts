@@ -6,12 +6,15 @@
 
 export const LAUNCH_FAILURE_KINDS = [
   'no-launch-context',
+  'ehr-not-registered',
+  'pkce-unsupported',
   'state-lost',
   'scopes-not-granted',
   'token-expired',
   'fhir-unreachable',
   'fhir-slow',
   'no-nhs-number',
+  'nhs-number-invalid',
   'config-unreadable',
 ] as const;
 
@@ -47,6 +50,10 @@ const RELAUNCH = 'Close the app and open it again from the patient’s record.';
 /** The default detail of each kind, for when nothing more specific is known. */
 export const FAILURE_DETAIL: Record<LaunchFailureKind, string> = {
   'no-launch-context': `The app was opened without a patient from the clinical system, so it does not know whose record to read. Open it from the patient’s record in the clinical system.`,
+  'ehr-not-registered':
+    'The app is not set up to work with this clinical system. Ask your practice IT lead to register the app with the clinical system’s supplier.',
+  'pkce-unsupported':
+    'The clinical system’s sign-in does not offer the secure method the app requires (PKCE with S256), so the app will not sign in. Tell your practice IT lead.',
   'state-lost': `The app’s sign-in session was lost (this happens when the page is reloaded, bookmarked or opened in a new tab). ${RELAUNCH}`,
   'scopes-not-granted':
     'The clinical system did not give the app permission to read what it needs. Ask your practice IT lead to check the app’s permissions in the clinical system.',
@@ -56,7 +63,9 @@ export const FAILURE_DETAIL: Record<LaunchFailureKind, string> = {
   'fhir-slow':
     'The clinical system’s record server is taking too long to answer. Try again in a minute; if it keeps happening, tell your practice IT lead.',
   'no-nhs-number':
-    'This patient’s record has no valid NHS number, so a referral could not identify them. Trace and record the NHS number in the clinical system, then open the app again.',
+    'This patient’s record has no NHS number, so a referral could not identify them to a provider. Trace and record the NHS number in the clinical system, then open the app again.',
+  'nhs-number-invalid':
+    'The NHS number in this patient’s record is not valid, so a referral could not identify them to a provider. Check and correct the NHS number in the clinical system (trace it if needed), then open the app again.',
   'config-unreadable':
     'The practice’s prompt settings and provider list could not be loaded. Try again; if it keeps happening, tell your practice IT lead.',
 };

@@ -25,15 +25,16 @@ describe('startLaunch', () => {
   });
 
   it.each([
-    ['no iss or launch', 'http://x/launch/', /launch details/],
-    ['no launch', `http://x/launch/?iss=${SANDBOX}`, /launch code/],
-    ['no iss', 'http://x/launch/?launch=abc', /address of the record server/],
+    ['no iss or launch', 'http://x/launch/', 'no-launch-context', /launch details/],
+    ['no launch', `http://x/launch/?iss=${SANDBOX}`, 'no-launch-context', /launch code/],
+    ['no iss', 'http://x/launch/?launch=abc', 'no-launch-context', /address of the record server/],
     [
       'an EHR the app is not registered with',
       'http://x/launch/?iss=https://ehr.other.example/fhir&launch=abc',
-      /not set up/,
+      'ehr-not-registered',
+      /not set up.*ehr\.other\.example/,
     ],
-  ])('%s → no-launch-context, without calling authorize', async (_label, url, words) => {
+  ])('%s → %s, without calling authorize', async (_label, url, kind, words) => {
     let called = false;
     const failure = await startLaunch({
       url,
@@ -41,7 +42,7 @@ describe('startLaunch', () => {
         called = true;
       },
     });
-    expect(failure?.kind).toBe('no-launch-context');
+    expect(failure?.kind).toBe(kind);
     expect(failure?.detail).toMatch(words);
     expect(called).toBe(false);
   });
@@ -49,7 +50,7 @@ describe('startLaunch', () => {
   it.each([
     [
       "Required PKCE code challenge method (`S256`) was not found in the server's codeChallengeMethods declaration.",
-      'scopes-not-granted',
+      'pkce-unsupported',
       /PKCE/,
     ],
     [

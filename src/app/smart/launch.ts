@@ -102,7 +102,7 @@ export async function startLaunch(options: StartLaunchOptions = {}): Promise<Lau
   const registrations = options.registrations ?? REGISTRATIONS;
   if (registrationFor(iss, registrations) === undefined) {
     return launchFailure(
-      'no-launch-context',
+      'ehr-not-registered',
       `The app is not set up to work with this clinical system (${iss}). Ask your practice IT lead to register the app with the clinical system’s supplier.`,
     );
   }
@@ -113,10 +113,7 @@ export async function startLaunch(options: StartLaunchOptions = {}): Promise<Lau
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (/PKCE/i.test(message)) {
-      return launchFailure(
-        'scopes-not-granted',
-        'The clinical system’s sign-in does not offer the secure method the app requires (PKCE with S256), so the app will not sign in. Tell your practice IT lead.',
-      );
+      return launchFailure('pkce-unsupported');
     }
     if (/well-known|smart-configuration|metadata/i.test(message)) {
       return launchFailure(
