@@ -1,9 +1,18 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Bundle, Observation } from '@medplum/fhirtypes';
+import type { Bundle, Encounter, Observation } from '@medplum/fhirtypes';
 import { readRecord } from '../fhir/record.js';
-import { absenceSummary, bannerName, ehrHandler, issuedInstant, SMART_STYLE } from './ehr.js';
+import {
+  absenceSummary,
+  bannerName,
+  CHOOSE_AT_SIGN_IN,
+  ehrHandler,
+  issuedInstant,
+  SMART_STYLE,
+  USER_COOKIE,
+  userChoiceOf,
+} from './ehr.js';
 import { type RunningSandbox, startSandbox } from './server.js';
 import { VIGNETTE_INDEX } from './vignettes.js';
 
@@ -48,23 +57,22 @@ async function searchFitNotes(patient: string): Promise<Observation[]> {
 
 /** A real access token through the launch in the record page's iframe (the app's own flow). */
 async function accessToken(patient: string): Promise<string> {
-  const page = await (await fetch(`${sandbox.url}/ehr/patient/${patient}`)).text();
-  const src = /<iframe title="Fit note prompt" src="([^"]+)"/.exec(page)?.[1]?.replaceAll('&amp;', '&');
-  const launchUrl = new URL(src as string, sandbox.url);
-  const { createHash, randomBytes } = await import('node:crypto');
-  const verifier = randomBytes(32).toString('base64url');
-  const params = new URLSearchParams({
-    response_type: 'code',
-    client_id: 'fitnote-prompt',
-    redirect_uri: `${sandbox.url}/app/`,
-    scope: 'launch openid fhirUser patient/Patient.r patient/Observation.rs',
-    state: 'ehr-test',
-    aud: launchUrl.searchParams.get('iss') as string,
-    launch: launchUrl.searchParams.get('launch') as string,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  });
-  const authorize = await fetch(`${sandbox.url}/auth/authorize?${params}`, { redirect: 'manual' });
+  return (await launchToken(`/ehr/patient/${patient}`)).access_token;
+}
+
+interface LaunchTokenBody {
+  access_token: string;
+  patient: string;
+  encounter?: string;
+  fhirContext?: Array<{ reference?: string }>;
+  id_token?: string;
+  need_patient_banner: boolean;
+  smart_style_url: string;
+}
+
+/** The launch in the iframe of the record page at `page` (seen with `cookie`), authorized (no picker) and exchanged. */
+async function launchToken(page: string, cookie?: string): Promise<LaunchTokenBody> {
+  const authorize = await authorizeFromPage(page, cookie);
   expect(authorize.status).toBe(302);
   const code = new URL(authorize.headers.get('location') as string).searchParams.get('code') as string;
   const token = await fetch(`${sandbox.url}/auth/token`, {
@@ -75,20 +83,37 @@ async function accessToken(patient: string): Promise<string> {
       code,
       redirect_uri: `${sandbox.url}/app/`,
       client_id: 'fitnote-prompt',
-      code_verifier: verifier,
+      code_verifier: VERIFIER,
     }),
   });
   expect(token.status).toBe(200);
-  const body = (await token.json()) as {
-    access_token: string;
-    patient: string;
-    need_patient_banner: boolean;
-    smart_style_url: string;
-  };
-  expect(body.patient).toBe(patient);
+  const body = (await token.json()) as LaunchTokenBody;
+  expect(body.patient).toBe(/\/ehr\/patient\/([^/?]+)/.exec(page)?.[1]);
   expect(body.need_patient_banner).toBe(false);
   expect(body.smart_style_url).toBe(`${sandbox.url}/ehr/smart-style.json`);
-  return body.access_token;
+  return body;
+}
+
+const VERIFIER = 'a-verifier-of-enough-length-for-pkce-s256-0123456789';
+
+/** Opens the record page and follows its iframe's launch to /auth/authorize (as the app would). */
+async function authorizeFromPage(page: string, cookie?: string): Promise<Response> {
+  const html = await (await fetch(`${sandbox.url}${page}`, { headers: cookie ? { cookie } : {} })).text();
+  const src = /<iframe title="Fit note prompt" src="([^"]+)"/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+  const launchUrl = new URL(src as string, sandbox.url);
+  const { createHash } = await import('node:crypto');
+  const params = new URLSearchParams({
+    response_type: 'code',
+    client_id: 'fitnote-prompt',
+    redirect_uri: `${sandbox.url}/app/`,
+    scope: 'launch openid fhirUser patient/Patient.r patient/Observation.rs patient/Encounter.r',
+    state: 'ehr-test',
+    aud: launchUrl.searchParams.get('iss') as string,
+    launch: launchUrl.searchParams.get('launch') as string,
+    code_challenge: createHash('sha256').update(VERIFIER).digest('base64url'),
+    code_challenge_method: 'S256',
+  });
+  return fetch(`${sandbox.url}/auth/authorize?${params}`, { redirect: 'manual' });
 }
 
 describe('the patient list', () => {
@@ -142,6 +167,122 @@ describe("Peter's record", () => {
   });
 });
 
+describe("today's consultation (Encounter)", () => {
+  it('opening a record starts a GP consultation the app is launched within, reused on reopening the same day', async () => {
+    const first = await launchToken('/ehr/patient/gap-seven');
+    expect(first.encounter).toMatch(/\S+/);
+    const encounter = await sandbox.fhir.repo.readResource<Encounter>('Encounter', first.encounter as string);
+    expect(encounter).toMatchObject({
+      status: 'in-progress',
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+      type: [{ coding: [{ system: 'http://snomed.info/sct', code: '11429006' }], text: 'GP consultation' }],
+      subject: { reference: 'Patient/gap-seven' },
+      participant: [{ individual: { reference: 'Practitioner/gp-1', display: 'Dr Alex Testdoctor' } }],
+      serviceProvider: { reference: 'Organization/practice', display: 'Example Street Surgery' },
+    });
+    // A fixed-date sandbox (2026-11-21, not today) starts it at midday on its day.
+    expect(encounter.period?.start?.slice(0, 10)).toBe(TODAY);
+    expect((await launchToken('/ehr/patient/gap-seven')).encounter).toBe(first.encounter);
+    // Another clinician signed in: their own consultation.
+    const other = await launchToken('/ehr/patient/gap-seven', `${USER_COOKIE}=gp-2`);
+    expect(other.encounter).not.toBe(first.encounter);
+    const theirs = await sandbox.fhir.repo.readResource<Encounter>('Encounter', other.encounter as string);
+    expect(theirs.participant?.[0]?.individual?.reference).toBe('Practitioner/gp-2');
+    const page = await (await fetch(`${sandbox.url}/ehr/patient/gap-seven`)).text();
+    expect(page).toContain('Consultation in progress:');
+    expect(page).toContain('GP consultation with Dr Alex Testdoctor');
+  });
+});
+
+describe('Signed in as', () => {
+  const choose = (user: string, extra: Record<string, string> = {}) =>
+    fetch(`${sandbox.url}/ehr/user`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: sandbox.url, ...extra },
+      body: form({ user, back: '/ehr/patient/peter' }),
+    });
+
+  it.each([
+    ['', undefined],
+    ['other=1', undefined],
+    [`${USER_COOKIE}=gp-2`, 'gp-2'],
+    [`a=b; ${USER_COOKIE}=physio-1`, 'physio-1'],
+    [`${USER_COOKIE}=${CHOOSE_AT_SIGN_IN}`, CHOOSE_AT_SIGN_IN],
+    [`${USER_COOKIE}=mallory`, undefined],
+    [`${USER_COOKIE}=__proto__`, undefined],
+  ])('userChoiceOf(%j) is %j', (cookie, expected) => {
+    expect(userChoiceOf(cookie)).toBe(expected);
+  });
+
+  it('every EHR page offers the choice, gp-1 by default', async () => {
+    for (const page of ['/ehr/', '/ehr/patient/peter']) {
+      const html = await (await fetch(`${sandbox.url}${page}`)).text();
+      expect(html).toContain('<label class="nhsuk-label" for="ehr-user">Signed in as</label>');
+      expect(html).toContain(
+        '<option value="gp-1" selected>Dr Alex Testdoctor (general practitioner)</option>',
+      );
+      expect(html).toContain(`<option value="${CHOOSE_AT_SIGN_IN}">Choose at sign-in to the app</option>`);
+    }
+  });
+
+  it('POST /ehr/user sets the cookie and goes back; the launch and new fit notes are that clinician’s', async () => {
+    const res = await choose('gp-2');
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/ehr/patient/peter');
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    expect(cookie).toBe(`${USER_COOKIE}=gp-2`);
+    expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Lax/);
+    const html = await (await fetch(`${sandbox.url}/ehr/patient/peter`, { headers: { cookie } })).text();
+    expect(html).toContain('<option value="gp-2" selected>');
+    expect(html).toContain('Example Street Surgery · Dr Sam Testgp');
+    const token = await launchToken('/ehr/patient/peter', cookie);
+    const claims = JSON.parse(
+      Buffer.from((token.id_token ?? '').split('.')[1] ?? '', 'base64url').toString(),
+    );
+    expect(claims.fhirUser).toBe(`${sandbox.fhirBaseUrl}/Practitioner/gp-2`);
+    const issued = await post(
+      'overlap',
+      form({ start: TODAY, days: '7', fitness: 'not-fit', condition: 'sciatica' }),
+      { cookie },
+    );
+    const id = new URL(issued.headers.get('location') as string, sandbox.url).searchParams.get('issued');
+    const note = await sandbox.fhir.repo.readResource<Observation>('Observation', id as string);
+    expect(note.performer?.[0]).toEqual({ reference: 'Practitioner/gp-2', display: 'Dr Sam Testgp' });
+  });
+
+  it('"Choose at sign-in" launches without a user, so the SMART server shows its clinician picker', async () => {
+    const cookie = `${USER_COOKIE}=${CHOOSE_AT_SIGN_IN}`;
+    const authorize = await authorizeFromPage('/ehr/patient/peter', cookie);
+    expect(authorize.status).toBe(200);
+    expect(await authorize.text()).toContain('name="clinician"');
+    const html = await (await fetch(`${sandbox.url}/ehr/patient/peter`, { headers: { cookie } })).text();
+    expect(html).toContain('Clinician chosen at sign-in to the app');
+    expect(html).not.toContain('Consultation in progress');
+  });
+
+  it.each<[string, Record<string, string>, string, number]>([
+    ['an unknown user', {}, 'mallory', 400],
+    ['another site', { origin: 'http://evil.example' }, 'gp-2', 403],
+    ['JSON', { 'content-type': 'application/json' }, 'gp-2', 415],
+  ])('refuses %s', async (_, headers, user, status) => {
+    const res = await choose(user, headers);
+    expect(res.status).toBe(status);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('goes back only to an EHR page', async () => {
+    const res = await fetch(`${sandbox.url}/ehr/user`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: sandbox.url },
+      body: form({ user: 'gp-1', back: '//evil.example/ehr/' }),
+    });
+    expect(res.headers.get('location')).toBe('/ehr/');
+    expect((await fetch(`${sandbox.url}/ehr/user`)).status).toBe(405);
+  });
+});
+
 describe('the practice configuration', () => {
   it('serves the sandbox practice rules and directory that the app reads, and 404s another practice', async () => {
     const res = await fetch(`${sandbox.url}/config/A99999.json`);
@@ -179,10 +320,10 @@ describe('Issue fit note', () => {
       }),
     );
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/ehr/patient/cathy?issued=1');
     const after = await searchFitNotes('cathy');
     expect(after.length).toBe(before.length + 1);
     const added = after.find((o) => !before.some((b) => b.id === o.id)) as Observation;
+    expect(res.headers.get('location')).toBe(`/ehr/patient/cathy?issued=${added.id}`);
     expect(added.effectivePeriod).toEqual({ start: '2026-12-05', end: '2026-12-18' });
     expect(added.issued).toMatch(/^2026-11-21T\d\d:\d\d:\d\d/);
     expect(added.performer?.[0]?.reference).toBe('Practitioner/gp-1');
@@ -208,9 +349,24 @@ describe('Issue fit note', () => {
     ]);
     expect(record.notes[0]?.conditions[0]?.codings.map((c) => c.code)).toContain('279039007');
 
-    const page = await (await fetch(`${sandbox.url}/ehr/patient/cathy?issued=1`)).text();
+    const page = await (await fetch(`${sandbox.url}/ehr/patient/cathy?issued=${added.id}`)).text();
     expect(page).toContain('Fit note issued');
     expect(page).toContain('5 Dec 2026 to 18 Dec 2026');
+  });
+
+  it('relaunches the app with the new fit note as fhirContext (SMART 2.2), and only for a note of this patient', async () => {
+    const res = await post(
+      'sarah',
+      form({ start: TODAY, days: '28', fitness: 'not-fit', condition: 'rheumatoidArthritis' }),
+    );
+    const location = res.headers.get('location') as string;
+    const noteId = new URL(location, sandbox.url).searchParams.get('issued');
+    expect(noteId).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await launchToken(location)).fhirContext).toEqual([{ reference: `Observation/${noteId}` }]);
+    // An ordinary view has none; nor does a note id that is not this patient's.
+    expect((await launchToken('/ehr/patient/sarah')).fhirContext).toBeUndefined();
+    expect((await launchToken(`/ehr/patient/john?issued=${noteId}`)).fhirContext).toBeUndefined();
+    expect((await launchToken('/ehr/patient/sarah?issued=nothing-here')).fhirContext).toBeUndefined();
   });
 
   it.each<[string, Record<string, string | string[]>, string[]]>([

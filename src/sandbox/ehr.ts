@@ -3,8 +3,13 @@
  *  - `GET /ehr/`                        the patient list;
  *  - `GET /ehr/patient/:id`             the record view, with the app in a side-panel iframe launched
  *                                       afresh (SMART EHR launch) on every view;
+ *                                       Opening it starts (or resumes) today's consultation, an
+ *                                       Encounter the app is launched within (consultation.ts);
  *  - `POST /ehr/patient/:id/fit-notes`  "Issue fit note": a FitNote Observation into the FHIR
- *                                       repository, then 303 back to the record (which relaunches);
+ *                                       repository, then 303 back to the record, which relaunches the
+ *                                       app with the new note as `fhirContext` (SMART 2.2);
+ *  - `POST /ehr/user`                   "Signed in as": which synthetic clinician the EHR launches the
+ *                                       app as (a cookie), or `choose` for the SMART server's picker;
  *  - `GET /ehr/smart-style.json`        the SMART style the launch points the app at;
  *  - `/assets/nhsuk.css`, `/assets/images/*`  NHS.UK frontend's CSS and icons;
  *  - `/app/*`, `/launch/*`              the built app and launch page from dist/web (`npm run build:web`);
@@ -16,13 +21,14 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { parseSearchRequest } from '@medplum/core';
-import type { Bundle, Condition, Patient, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Condition, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { type CalendarDate, parseCalendarDate } from '../domain/dates.js';
 import { currentEpisodeOf } from '../domain/episodes.js';
 import type { FitNote } from '../domain/fitnote.js';
 import { ageOn } from '../domain/patient.js';
 import { packageRoot } from '../fhir/profiles.js';
 import { readRecord } from '../fhir/record.js';
+import { todaysConsultation } from './consultation.js';
 import {
   blankForm,
   checkFitNoteForm,
@@ -32,6 +38,7 @@ import {
   formInput,
 } from './ehrForm.js';
 import {
+  type AccountView,
   type BannerFacts,
   type FitNoteRow,
   messagePage,
@@ -65,7 +72,7 @@ export interface EhrOptions {
   webRoot?: string;
   /** NHS.UK frontend's dist folder (default from node_modules). */
   nhsukDist?: string;
-  /** The signed-in EHR user (default `gp-1`). */
+  /** The signed-in EHR user when the "Signed in as" cookie names none (default `gp-1`). */
   userId?: string;
   /** Where the practice configuration's rules.json and directory.json are (default `<package root>/examples`). */
   examplesDir?: string;
@@ -94,6 +101,44 @@ export const SMART_STYLE = {
 } as const;
 
 const MAX_FORM_BYTES = 16 * 1024;
+
+/** The cookie holding the "Signed in as" choice: a SANDBOX_CLINICIANS key, or CHOOSE_AT_SIGN_IN. */
+export const USER_COOKIE = 'sandbox_ehr_user';
+/** "Choose at sign-in": launch without a user, so the SMART server's clinician picker shows. */
+export const CHOOSE_AT_SIGN_IN = 'choose';
+
+/** The "Signed in as" value from the request's cookie, when it is one the sandbox knows. */
+export function userChoiceOf(cookieHeader: string | undefined): string | undefined {
+  for (const part of (cookieHeader ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== USER_COOKIE) continue;
+    const value = part.slice(eq + 1).trim();
+    if (value === CHOOSE_AT_SIGN_IN || Object.hasOwn(SANDBOX_CLINICIANS, value)) return value;
+  }
+  return undefined;
+}
+
+/** `Dr Alex Testdoctor`, or `Practitioner/<id>` for a user the sandbox does not know. */
+function clinicianDisplay(id: string): string {
+  const clinician = SANDBOX_CLINICIANS[id];
+  return clinician ? [clinician.prefix, ...clinician.name].filter(Boolean).join(' ') : `Practitioner/${id}`;
+}
+
+/** The "Signed in as" choices: each synthetic clinician, then the SMART server's picker. */
+function accountChoices(): AccountView['choices'] {
+  return [
+    ...Object.entries(SANDBOX_CLINICIANS).map(([value, c]) => ({
+      value,
+      label: `${clinicianDisplay(value)} (${c.role.charAt(0).toLowerCase()}${c.role.slice(1)})`,
+    })),
+    { value: CHOOSE_AT_SIGN_IN, label: 'Choose at sign-in to the app' },
+  ];
+}
+
+/** A path under /ehr/ to return to after changing user (anything else: the patient list). */
+function safeBack(back: string | null): string {
+  return back !== null && /^\/ehr\/[A-Za-z0-9\-./?=&]*$/.test(back) && !back.includes('//') ? back : '/ehr/';
+}
 const PAGE_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
   'Cache-Control': 'no-store',
@@ -214,7 +259,6 @@ function sendPage(req: IncomingMessage, res: ServerResponse, status: number, htm
   res.end(req.method === 'HEAD' ? undefined : html);
 }
 
-/** The EHR's handler for the sandbox server's chain (answers the paths listed above, passes on others). */
 /**
  * The sample practice's configuration as the GP app reads it: the example rules, the example
  * directory with sandbox-hosted provider endpoints pointed at the origin the sandbox runs on, and
@@ -238,16 +282,27 @@ export async function sandboxPracticeConfig(
   };
 }
 
+/** The EHR's handler for the sandbox server's chain (answers the paths listed above, passes on others). */
 export function ehrHandler(options: EhrOptions): SandboxHandler {
   const root = options.webRoot ?? path.join(packageRoot(), 'dist', 'web');
   const nhsukDist =
     options.nhsukDist ?? path.join(packageRoot(), 'node_modules', 'nhsuk-frontend', 'dist', 'nhsuk');
   const origins = new Set(loopbackAliases(options.origin));
-  const userId = options.userId ?? 'gp-1';
-  const clinician = SANDBOX_CLINICIANS[userId];
-  const userName = clinician
-    ? [clinician.prefix, ...clinician.name].filter(Boolean).join(' ')
-    : `Practitioner/${userId}`;
+  const defaultUser = options.userId ?? 'gp-1';
+  /**
+   * Who the EHR acts as for this request: the "Signed in as" choice, else the default. With "Choose at
+   * sign-in" the EHR's own entries (fit notes) stay with the default user, and the app's sign-in asks.
+   */
+  const userOf = (req: IncomingMessage): { choice: string; userId: string; userName: string } => {
+    const choice = userChoiceOf(req.headers.cookie) ?? defaultUser;
+    const userId = choice === CHOOSE_AT_SIGN_IN ? defaultUser : choice;
+    return { choice, userId, userName: clinicianDisplay(userId) };
+  };
+  const accountView = (req: IncomingMessage, back: string): AccountView => ({
+    current: userOf(req).choice,
+    choices: accountChoices(),
+    back,
+  });
   const now = options.now ?? (() => new Date());
   const repo = options.fhir.repo;
   const examples = options.examplesDir ?? path.join(packageRoot(), 'examples');
@@ -312,7 +367,7 @@ export function ehrHandler(options: EhrOptions): SandboxHandler {
     req: IncomingMessage,
     res: ServerResponse,
     id: string,
-    form: { input: FitNoteFormInput; errors: FormError[]; issued?: boolean },
+    form: { input: FitNoteFormInput; errors: FormError[]; issued?: string },
     status: number,
   ): Promise<void> => {
     const bundle = await patientBundle(repo, id);
@@ -328,12 +383,29 @@ export function ehrHandler(options: EhrOptions): SandboxHandler {
     const patient = bundle.entry?.[0]?.resource as Patient;
     const record = readRecord(bundle);
     const origin = requestOrigin(req);
+    const user = userOf(req);
+    const choose = user.choice === CHOOSE_AT_SIGN_IN;
+    // Today's consultation with the signed-in clinician (none when the app's sign-in will ask who).
+    const encounter = choose
+      ? undefined
+      : await todaysConsultation(repo, {
+          patientId: id,
+          patientName: bannerName(patient),
+          practitionerId: user.userId,
+          practitionerName: user.userName,
+          today: options.today,
+          start: issuedInstant(options.today, now()),
+        });
+    // After "Issue fit note", the new note is the launch's fhirContext (SMART App Launch 2.2).
+    const issuedNote = form.issued ? await issuedObservation(id, form.issued) : undefined;
     const launch = createLaunch({
       patient: id,
-      fhirUser: `Practitioner/${userId}`,
+      ...(encounter?.id ? { encounter: encounter.id } : {}),
+      fhirUser: `Practitioner/${user.userId}`,
       needPatientBanner: false,
       smartStyleUrl: `${origin}/ehr/smart-style.json`,
-      skipLogin: true,
+      ...(issuedNote ? { fhirContext: [{ reference: `Observation/${issuedNote}` }] } : {}),
+      skipLogin: !choose,
     });
     const banner: BannerFacts = {
       id,
@@ -369,12 +441,66 @@ export function ehrHandler(options: EhrOptions): SandboxHandler {
       warnings: [...record.unreadable.map((u) => `${u.ref}: ${u.reason}`), ...record.problems],
       problems: problemRows(bundle),
       launchUrl: `/launch/?${new URLSearchParams({ iss: `${origin}/fhir`, launch })}`,
-      user: userName,
+      user: choose ? 'Clinician chosen at sign-in to the app' : user.userName,
       form: form.input,
       errors: form.errors,
       ...(form.issued ? { issued: true } : {}),
+      account: accountView(req, `/ehr/patient/${id}`),
+      ...(encounter?.period?.start
+        ? {
+            consultation: `GP consultation with ${user.userName}, started ${londonTime(encounter.period.start)}`,
+          }
+        : {}),
     });
     sendPage(req, res, status, html);
+  };
+
+  /** The id of the fit note `?issued=` names, when it is an Observation of this patient. */
+  const issuedObservation = async (patientId: string, noteId: string): Promise<string | undefined> => {
+    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(noteId)) return undefined;
+    try {
+      const note = await repo.readResource<Observation>('Observation', noteId);
+      return note.subject?.reference === `Patient/${patientId}` ? note.id : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+  /** `POST /ehr/user`: the "Signed in as" form; sets the cookie and goes back to the page. */
+  const changeUser = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!sameOrigin(req)) {
+      plain(res, 403, 'Change the signed-in user from the sandbox EHR page itself.');
+      return;
+    }
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded') {
+      plain(res, 415, 'Send the form as application/x-www-form-urlencoded (as the page does).');
+      return;
+    }
+    let body = '';
+    for await (const chunk of req) {
+      body += (chunk as Buffer).toString('utf8');
+      if (body.length > MAX_FORM_BYTES) {
+        plain(res, 413, 'The form is larger than the sandbox accepts (16 KB). Send it as the page does.');
+        return;
+      }
+    }
+    const params = new URLSearchParams(body);
+    const user = params.get('user') ?? '';
+    if (userChoiceOf(`${USER_COOKIE}=${user}`) === undefined) {
+      plain(
+        res,
+        400,
+        `"${user}" is not one of the sandbox's users. Choose ${Object.keys(SANDBOX_CLINICIANS).join(', ')} or ${CHOOSE_AT_SIGN_IN}.`,
+      );
+      return;
+    }
+    res.writeHead(303, {
+      'Set-Cookie': `${USER_COOKIE}=${user}; Path=/; HttpOnly; SameSite=Lax`,
+      Location: safeBack(params.get('back')),
+      'Cache-Control': 'no-store',
+    });
+    res.end();
   };
 
   const issueFitNote = async (req: IncomingMessage, res: ServerResponse, id: string): Promise<void> => {
@@ -422,15 +548,16 @@ export function ehrHandler(options: EhrOptions): SandboxHandler {
       );
       return;
     }
+    const user = userOf(req);
     const observation = fitNoteFromForm(result.value, {
       id: randomUUID(),
       patientId: id,
       issued: issuedInstant(options.today, now()),
-      performer: { reference: `Practitioner/${userId}`, display: userName },
+      performer: { reference: `Practitioner/${user.userId}`, display: user.userName },
     });
-    await repo.createResource(observation);
+    const created = await repo.createResource(observation);
     res.writeHead(303, {
-      Location: `/ehr/patient/${encodeURIComponent(id)}?issued=1`,
+      Location: `/ehr/patient/${encodeURIComponent(id)}?${new URLSearchParams({ issued: created.id ?? observation.id ?? '' })}`,
       'Cache-Control': 'no-store',
     });
     res.end();
@@ -446,7 +573,7 @@ export function ehrHandler(options: EhrOptions): SandboxHandler {
     }
     if (p === '/ehr/') {
       if (!get) return methodNotAllowed(res, 'GET, HEAD');
-      sendPage(req, res, 200, patientListPage(await patientRows()));
+      sendPage(req, res, 200, patientListPage(await patientRows(), accountView(req, '/ehr/')));
       return true;
     }
     if (p === '/ehr/smart-style.json') {
@@ -472,9 +599,18 @@ export function ehrHandler(options: EhrOptions): SandboxHandler {
         req,
         res,
         id,
-        { input: blankForm(options.today), errors: [], issued: url.searchParams.get('issued') === '1' },
+        {
+          input: blankForm(options.today),
+          errors: [],
+          ...(url.searchParams.get('issued') ? { issued: url.searchParams.get('issued') as string } : {}),
+        },
         200,
       );
+      return true;
+    }
+    if (p === '/ehr/user') {
+      if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
+      await changeUser(req, res);
       return true;
     }
     if (p.startsWith('/ehr/')) {
@@ -525,6 +661,15 @@ export function ehrHandler(options: EhrOptions): SandboxHandler {
     }
     return false;
   };
+}
+
+/** `10:20`: an instant's time of day in London. */
+function londonTime(instant: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/London',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(new Date(instant));
 }
 
 function methodNotAllowed(res: ServerResponse, allow: string): true {

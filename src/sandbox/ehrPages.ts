@@ -51,6 +51,11 @@ const STYLE = `
   .ehr-list .nhsuk-table a { display: inline-block; min-height: 24px; }
   .nhsuk-table, .nhsuk-table-responsive { margin-bottom: 0; }
   .ehr-muted { color: #4c6272; }
+  .ehr-account { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 12px; background: #fff; padding: 8px 16px; border-bottom: 1px solid #d8dde0; }
+  .ehr-account .nhsuk-label { margin: 0; font-weight: 600; }
+  .ehr-account .nhsuk-select { min-width: 0; max-width: 100%; }
+  .ehr-account .nhsuk-button { margin: 0; }
+  .ehr-consultation { margin: 0 0 16px; }
   .ehr-form .nhsuk-form-group { margin-bottom: 24px; }
   .ehr-form input[type=date] { max-width: 12em; }
   .ehr-form .nhsuk-select { max-width: 100%; }
@@ -65,8 +70,34 @@ const STYLE = `
   }
 `;
 
+/** The "Signed in as" choice: the sandbox's clinicians, or the SMART server's picker at the app's sign-in. */
+export interface AccountView {
+  /** The current choice: a clinician key (`gp-1`) or `choose`. */
+  current: string;
+  choices: ReadonlyArray<{ value: string; label: string }>;
+  /** The EHR page to come back to after changing (a path under /ehr/). */
+  back: string;
+}
+
+/** The form that changes who the EHR says is signed in (a cookie; no password: synthetic users). */
+function accountForm(account: AccountView): string {
+  return `<form class="ehr-account" method="post" action="/ehr/user">
+<input type="hidden" name="back" value="${e(account.back)}">
+<label class="nhsuk-label" for="ehr-user">Signed in as</label>
+<select class="nhsuk-select" id="ehr-user" name="user">
+${account.choices.map((c) => `<option value="${e(c.value)}"${c.value === account.current ? ' selected' : ''}>${e(c.label)}</option>`).join('\n')}
+</select>
+<button class="nhsuk-button nhsuk-button--secondary" type="submit">Change user</button>
+</form>`;
+}
+
 /** The page shell: skip link, header (service name, practice and user), main. */
-export function layout(options: { title: string; user?: string; body: string }): string {
+export function layout(options: {
+  title: string;
+  user?: string;
+  body: string;
+  account?: AccountView;
+}): string {
   const context = [SANDBOX_PRACTICE.name, options.user].filter(Boolean).join(' · ');
   return `<!doctype html>
 <html lang="en-GB">
@@ -89,6 +120,7 @@ export function layout(options: { title: string; user?: string; body: string }):
   </div>
 </header>
 <div class="ehr-page">
+${options.account ? accountForm(options.account) : ''}
 <main class="nhsuk-main-wrapper" id="maincontent">
 ${options.body}
 </main>
@@ -131,7 +163,7 @@ ${body.join('\n')}
 }
 
 /** `/ehr/`: every patient, with NHS number, age and a summary of their absence from work. */
-export function patientListPage(rows: readonly PatientListRow[]): string {
+export function patientListPage(rows: readonly PatientListRow[], account?: AccountView): string {
   const table = responsiveTable(
     'Registered patients and their absence from work',
     ['Name', 'NHS number', 'Age', 'Absence from work'],
@@ -145,6 +177,7 @@ export function patientListPage(rows: readonly PatientListRow[]): string {
   );
   return layout({
     title: 'Patients – Sandbox EHR',
+    ...(account ? { account } : {}),
     body: `<div class="ehr-list">
 <h1>Patients</h1>
 <p>Synthetic patients for trying the fit note prompt app. Nothing here is real. Open a record to see the app beside it.</p>
@@ -195,6 +228,10 @@ export interface RecordPageView {
   errors: FormError[];
   /** A fit note was just issued (shown once after the redirect). */
   issued?: boolean;
+  /** Who is signed in, and the choice of another user. */
+  account?: AccountView;
+  /** Today's consultation the app is launched within, e.g. "GP consultation with Dr Alex Testdoctor, started 10:20". */
+  consultation?: string;
 }
 
 function banner(p: BannerFacts, work: string | undefined): string {
@@ -388,8 +425,12 @@ export function recordPage(view: RecordPageView): string {
 <div class="nhsuk-notification-banner__content"><p class="nhsuk-notification-banner__heading">Fit note issued. The app beside the record has been launched again.</p></div>
 </div>`
     : '';
+  const consultation = view.consultation
+    ? `<p class="ehr-consultation"><strong>Consultation in progress:</strong> ${e(view.consultation)}</p>`
+    : '';
   const body = `<a class="nhsuk-back-link" href="/ehr/">Back to patients</a>
 ${banner(view.patient, view.work)}
+${consultation}
 <div class="ehr-record">
 <div class="ehr-record__main">
 ${issued}
@@ -403,7 +444,12 @@ ${issueForm(view)}
 </aside>
 </div>`;
   const title = `${view.patient.name} – Sandbox EHR`;
-  return layout({ title: view.errors.length > 0 ? `Error: ${title}` : title, user: view.user, body });
+  return layout({
+    title: view.errors.length > 0 ? `Error: ${title}` : title,
+    user: view.user,
+    body,
+    ...(view.account ? { account: view.account } : {}),
+  });
 }
 
 /** A page for a patient id the sandbox does not hold, or another problem (plain English). */
