@@ -10,7 +10,7 @@ import { setupServer } from 'msw/node';
 import { LaunchFailureError } from '../smart/failures.js';
 import { fetchRequester } from '../smart/requester.js';
 import { APP_SCOPE } from '../smart/scopes.js';
-import { loadContext } from './loadContext.js';
+import { type LoadOptions, loadContext } from './loadContext.js';
 
 const BASE = 'http://ehr.test/fhir';
 const TOKEN = 'token-for-peter';
@@ -32,6 +32,10 @@ const searchset = (matches: Resource[]): Bundle => ({
 const seen: { url: string; authorization: string | null; accept: string | null }[] = [];
 /** Answers by resource type that a test overrides (e.g. a 503 for Condition). */
 let override: Record<string, () => Response> = {};
+/** Resources searches find besides Peter's record. */
+let extraSearched: Resource[] = [];
+/** Resources only reads find (a search index that has not caught up yet). */
+let extraRead: Resource[] = [];
 
 const server = setupServer(
   http.get(`${BASE}/:type`, ({ request, params }) => {
@@ -50,7 +54,7 @@ const server = setupServer(
         { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } },
       );
     }
-    const byType = resources.filter((r) => r.resourceType === type);
+    const byType = [...resources, ...extraSearched].filter((r) => r.resourceType === type);
     if (type === 'Patient') {
       const included = resources.filter((r) => r.resourceType === 'Organization');
       return HttpResponse.json({
@@ -66,7 +70,9 @@ const server = setupServer(
   http.get(`${BASE}/:type/:id`, ({ params }) => {
     const custom = override[String(params.type)];
     if (custom) return custom();
-    const found = resources.find((r) => r.resourceType === params.type && r.id === params.id);
+    const found = [...resources, ...extraSearched, ...extraRead].find(
+      (r) => r.resourceType === params.type && r.id === params.id,
+    );
     return found ? HttpResponse.json(found) : new HttpResponse(null, { status: 404 });
   }),
   http.get('http://app.test/config/:file', () => new HttpResponse(config, { status: 200 })),
@@ -77,15 +83,18 @@ afterEach(() => {
   server.resetHandlers();
   seen.length = 0;
   override = {};
+  extraSearched = [];
+  extraRead = [];
 });
 afterAll(() => server.close());
 
-const load = (token = TOKEN) =>
+const load = (token = TOKEN, more: Partial<LoadOptions> = {}) =>
   loadContext(fetchRequester({ fhirBaseUrl: BASE, accessToken: token }), {
     patientId: 'peter',
     fhirUser: 'Practitioner/gp-1',
     grantedScope: APP_SCOPE,
     config: { configUrl: 'http://app.test/config/{ods}.json' },
+    ...more,
   });
 
 describe('loadContext over HTTP (msw)', () => {
@@ -131,5 +140,31 @@ describe('loadContext over HTTP (msw)', () => {
   it('a record server that is down fails the launch as fhir-unreachable', async () => {
     override.Patient = () => HttpResponse.error();
     await expect(load()).rejects.toMatchObject({ failure: { kind: 'fhir-unreachable' } });
+  });
+
+  it('fit notes recorded as Procedures and the launch’s fhirContext note load in the same first round', async () => {
+    const procedureNote = {
+      resourceType: 'Procedure',
+      id: 'peter-med3-procedure',
+      status: 'completed',
+      code: { coding: [{ system: 'http://snomed.info/sct', code: '1331000000103' }] },
+      subject: { reference: 'Patient/peter' },
+      performedPeriod: { start: '2026-07-01', end: '2026-07-14' },
+    } as Resource;
+    const fitNote = resources.find((r) => r.id === 'peter-fitnote-2') as Resource;
+    extraSearched = [procedureNote];
+    extraRead = [{ ...fitNote, id: 'just-issued' } as Resource];
+    const context = await load(TOKEN, { fhirContext: [{ reference: 'Observation/just-issued' }] });
+    expect(context.record.notes.map((n) => n.ref).sort()).toEqual([
+      'Observation/just-issued',
+      'Observation/peter-fitnote-1',
+      'Observation/peter-fitnote-2',
+      'Procedure/peter-med3-procedure',
+    ]);
+    expect(context.roundTrips).toBe(2);
+    const procedureSearch = seen.find((r) => r.url.startsWith('/fhir/Procedure?'));
+    expect(decodeURIComponent(procedureSearch?.url ?? '')).toContain(
+      'patient=peter&code=http://snomed.info/sct|1331000000103,',
+    );
   });
 });

@@ -22,13 +22,16 @@ interface FakeOptions {
   batchStatus?: number;
   /** Resources instead of Peter's. */
   resources?: Resource[];
+  /** Ids of resources searches do not find yet (a search index that lags behind), though reads do. */
+  unindexed?: string[];
 }
 
 /** An in-memory FHIR server behind the FhirRequester interface; records every request. */
 function fakeServer(options: FakeOptions = {}) {
   const all = options.resources ?? resources;
   const calls: string[] = [];
-  const byType = (type: string) => all.filter((r) => r.resourceType === type);
+  const byType = (type: string) =>
+    all.filter((r) => r.resourceType === type && !(options.unindexed ?? []).includes(r.id ?? ''));
   const searchset = (matches: Resource[], included: Resource[], url: URL): Bundle => {
     const size = options.pageSize ?? 1000;
     const offset = Number(url.searchParams.get('_offset') ?? '0');
@@ -154,12 +157,17 @@ describe('loadContext', () => {
       'GET Condition',
       'GET DocumentReference',
       'GET QuestionnaireResponse',
+      'GET Procedure',
       'GET ServiceRequest',
       'GET Practitioner/gp-1',
     ]);
     expect(decodeURIComponent(calls[1] ?? '')).toContain('http://snomed.info/sct|365524007');
     expect(decodeURIComponent(calls[1] ?? '')).toContain('http://loinc.org|74165-2');
-    expect(calls[5]).toContain('_revinclude=Task:focus');
+    // Fit notes recorded as Procedures: searched by the GP-record fit-note codes, in the same round.
+    expect(decodeURIComponent(calls[5] ?? '')).toBe(
+      'GET Procedure?patient=peter&code=http://snomed.info/sct|1331000000103,http://snomed.info/sct|1321000000100,http://snomed.info/sct|1341000000107&_count=200',
+    );
+    expect(calls[6]).toContain('_revinclude=Task:focus');
     expect(context.config.source).toBe('default');
   });
 
@@ -312,7 +320,7 @@ describe('loadContext', () => {
   it('batch refused by the server: each request on its own in the next round', async () => {
     const { requester, calls } = fakeServer({ batchStatus: 405 });
     const context = await loadContext(requester, { ...options, strategy: 'batch' });
-    expect(calls.length).toBe(8);
+    expect(calls.length).toBe(9);
     expect(context.record.notes).toHaveLength(2);
     expect(context.roundTrips).toBe(3);
   });
@@ -360,6 +368,111 @@ describe('loadContext', () => {
   });
 });
 
+describe('fhirContext items and the launch Encounter', () => {
+  const fitNote = resources.find((r) => r.id === 'peter-fitnote-2') as Resource & {
+    subject?: { reference?: string };
+  };
+  /** A fit note issued just now, that the code-filtered search does not find yet. */
+  const justIssued = { ...fitNote, id: 'just-issued' } as Resource;
+  const otherPatients = {
+    ...fitNote,
+    id: 'someone-else',
+    subject: { reference: 'Patient/sarah' },
+  } as Resource;
+  const encounter = (id: string, patient: string) =>
+    ({
+      resourceType: 'Encounter',
+      id,
+      status: 'in-progress',
+      class: { code: 'AMB' },
+      subject: { reference: `Patient/${patient}` },
+    }) as Resource;
+  const server = (strategy: 'parallel' | 'batch' = 'parallel') => ({
+    strategy,
+    ...fakeServer({
+      resources: [
+        ...resources,
+        justIssued,
+        otherPatients,
+        encounter('e1', 'peter'),
+        encounter('e2', 'sarah'),
+      ],
+      unindexed: ['just-issued', 'someone-else'],
+    }),
+  });
+
+  it.each(['parallel', 'batch'] as const)(
+    '%s: the fit note just issued is read in the first round and joins the record, though the search missed it',
+    async (strategy) => {
+      const { requester, calls } = server(strategy);
+      const without = await loadContext(requester, { ...options, strategy });
+      expect(without.record.notes).toHaveLength(2);
+      calls.length = 0;
+      const context = await loadContext(requester, {
+        ...options,
+        strategy,
+        fhirContext: [{ reference: 'Observation/just-issued' }],
+      });
+      expect(context.record.notes).toHaveLength(3);
+      expect(context.record.notes.map((n) => n.ref)).toContain('Observation/just-issued');
+      expect(context.roundTrips).toBe(without.roundTrips);
+      if (strategy === 'parallel') expect(calls).toContain('GET Observation/just-issued');
+      else expect(calls.filter((c) => c.startsWith('POST'))).toHaveLength(1);
+    },
+  );
+
+  it.each([
+    ['a note already found by the search is not counted twice', 'Observation/peter-fitnote-2', 2, true],
+    ['an absolute reference on this server', `${BASE}/Observation/just-issued`, 3, true],
+    ['another patient’s note is read but ignored', 'Observation/someone-else', 2, true],
+    [
+      'a reference to another server is not followed',
+      'https://elsewhere.example/fhir/Observation/x',
+      2,
+      false,
+    ],
+    ['a type the app does not read is not followed', 'MedicationRequest/m1', 2, false],
+    ['a Patient reference is not followed', 'Patient/peter', 2, false],
+  ])('%s', async (_label, reference, notes, read) => {
+    const { requester, calls } = server();
+    const context = await loadContext(requester, { ...options, fhirContext: [{ reference }, {}] });
+    expect(context.record.notes).toHaveLength(notes);
+    expect(calls.some((c) => /^GET [A-Za-z]+\/[^?]+$/.test(c) && !c.includes('Practitioner'))).toBe(read);
+  });
+
+  it('an item that cannot be read is reported, and the rest loads', async () => {
+    const { requester } = server();
+    const context = await loadContext(requester, {
+      ...options,
+      fhirContext: [{ reference: 'Observation/gone' }],
+    });
+    expect(context.record.notes).toHaveLength(2);
+    expect(context.problems.join(' ')).toMatch(
+      /\(Observation\/gone\) could not be read \(the server answered 404\)/,
+    );
+  });
+
+  it.each([
+    ['the patient’s Encounter', 'e1', 'Encounter/e1'],
+    ['another patient’s Encounter', 'e2', undefined],
+    ['an Encounter that cannot be read', 'missing', undefined],
+  ])('encounterRef for %s', async (_label, encounterId, expected) => {
+    const { requester } = server();
+    const context = await loadContext(requester, { ...options, encounterId });
+    expect(context.encounterId).toBe(encounterId);
+    expect(context.encounterRef).toBe(expected);
+  });
+
+  it('the naive loader reads fhirContext items too', async () => {
+    const { requester } = server();
+    const context = await loadContextNaive(requester, {
+      ...options,
+      fhirContext: [{ reference: 'Observation/just-issued' }],
+    });
+    expect(context.record.notes).toHaveLength(3);
+  });
+});
+
 describe('loadContextNaive', () => {
   it('reads the same record one request after another', async () => {
     const fast = await loadContext(fakeServer().requester, options);
@@ -369,6 +482,7 @@ describe('loadContextNaive', () => {
     expect(naive.practice).toEqual(fast.practice);
     expect(naive.user).toEqual(fast.user);
     expect(naive.roundTrips).toBe(calls.length + 1);
-    expect(naive.roundTrips).toBe(11);
+    expect(naive.roundTrips).toBe(12);
+    expect(calls.some((c) => c.startsWith('GET Procedure?patient=peter&code='))).toBe(true);
   });
 });

@@ -68,12 +68,20 @@ export interface LoadOptions {
   strategy?: 'parallel' | 'batch';
   /** Fail with no-nhs-number when the patient has no valid NHS number. Default true. */
   requireNhsNumber?: boolean;
+  /**
+   * The launch's fhirContext items (SMART 2.2): the resources the launch is about, e.g. the fit note
+   * just issued. Those with a `reference` to a type in CONTEXT_ITEM_TYPES are read in the first round
+   * and merged into the record when they belong to the patient.
+   */
+  fhirContext?: ReadonlyArray<{ reference?: string }>;
 }
 
 export interface AppContext {
   record: PatientRecord;
   patientId: string;
   encounterId?: string;
+  /** `Encounter/<id>`: the launch's Encounter, only when it was read and is the patient's. */
+  encounterRef?: string;
   /** The signed-in user: reference (`Practitioner/gp-1`) and name; empty strings when unknown (see problems). */
   user: { reference: string; display: string };
   /** The practice: ODS code and name; empty strings when unknown (see problems). */
@@ -215,6 +223,14 @@ async function runQuery(loader: Loader, query: Query, depth: number): Promise<Qu
 
 function optionalFailure(loader: Loader, query: Query, err: unknown, depth: number): QueryResult {
   if (query.required || isFatal(err)) throw toFailure(err);
+  if (query.key === 'contextItem') {
+    const answered =
+      err instanceof FhirRequestError && err.status ? ` (the server answered ${err.status})` : '';
+    loader.problems.push(
+      `The record entry the clinical system opened the app about (${query.url}) could not be read${answered}; anything the searches found is shown.`,
+    );
+    return { query, resources: [], depth };
+  }
   const words = describeRequest(query.url);
   const answered =
     err instanceof FhirRequestError && err.status ? ` (the server answered ${err.status})` : '';
@@ -234,6 +250,8 @@ function allowedQueries(queries: Query[], grantedScope: string | undefined, prob
   return queries.filter((q) => {
     const perm = q.kind === 'read' ? 'r' : 's';
     if (allows(grantedScope, q.resourceType, perm)) return true;
+    // A fhirContext item the app may not read: the search of its type already says what is missing.
+    if (q.key === 'contextItem') return false;
     if (q.key === 'patient' && allows(grantedScope, 'Patient', 'r')) return true; // replaced by a read below
     if (q.required) {
       throw new LaunchFailureError(
@@ -337,7 +355,20 @@ function finish(
   );
   const bundle = assemble(
     requester.fhirBaseUrl,
-    results.map((r) => (r.query.key === 'patient' ? { ...r, resources: patientQueryResources } : r)),
+    results.map((r) => {
+      if (r.query.key === 'patient') return { ...r, resources: patientQueryResources };
+      // fhirContext items join the record (deduplicated by id in assemble) only when they are of the
+      // type asked for and belong to the launch patient: an item about another patient, or of another
+      // type than its reference said, is ignored.
+      if (r.query.key === 'contextItem')
+        return {
+          ...r,
+          resources: r.resources.filter(
+            (res) => res.resourceType === r.query.resourceType && belongsTo(res, options.patientId),
+          ),
+        };
+      return r;
+    }),
     practiceOrg ? [practiceOrg] : [],
   );
   let record: PatientRecord;
@@ -392,8 +423,23 @@ function finish(
     requests: loader.rounds.requests,
     problems: config.problem ? [...problems, config.problem] : problems,
   };
-  if (options.encounterId) context.encounterId = options.encounterId;
+  if (options.encounterId) {
+    context.encounterId = options.encounterId;
+    const encounter = results
+      .filter((r) => r.query.key === 'encounter')
+      .flatMap((r) => r.resources)
+      .find((r) => r.resourceType === 'Encounter' && r.id === options.encounterId);
+    if (encounter && belongsTo(encounter, options.patientId))
+      context.encounterRef = `Encounter/${encounter.id}`;
+  }
   return context;
+}
+
+/** Whether a resource's subject (or patient) is the launch patient. */
+function belongsTo(resource: Resource, patientId: string): boolean {
+  const r = resource as { subject?: Reference; patient?: Reference };
+  const reference = r.subject?.reference ?? r.patient?.reference;
+  return referenceTail(reference, 'Patient') === patientId;
 }
 
 /** The practice Organization: from the results, or read by reference (one more round). */
@@ -504,9 +550,14 @@ async function batchRound(loader: Loader, queries: Query[]): Promise<QueryResult
 }
 
 /** What both loaders' query lists are built from. */
-function queryInput(options: LoadOptions): QueryInput {
+export function queryInput(options: LoadOptions, fhirBaseUrl?: string): QueryInput {
+  const contextReferences = (options.fhirContext ?? []).flatMap((item) =>
+    item.reference ? [item.reference] : [],
+  );
   return {
     patientId: options.patientId,
+    ...(contextReferences.length > 0 ? { contextReferences } : {}),
+    ...(fhirBaseUrl ? { fhirBaseUrl } : {}),
     ...(options.encounterId ? { encounterId: options.encounterId } : {}),
     ...(options.fhirUser ? { fhirUser: options.fhirUser } : {}),
     ...(options.fitNoteCodes ? { fitNoteCodes: options.fitNoteCodes } : {}),
@@ -517,7 +568,11 @@ function queryInput(options: LoadOptions): QueryInput {
 /** Loads the patient's context in as few sequential round trips as the server allows (see the module comment). */
 export async function loadContext(requester: FhirRequester, options: LoadOptions): Promise<AppContext> {
   const loader = loaderFor(requester, options);
-  let queries = allowedQueries(fastQueries(queryInput(options)), options.grantedScope, loader.problems);
+  let queries = allowedQueries(
+    fastQueries(queryInput(options, requester.fhirBaseUrl)),
+    options.grantedScope,
+    loader.problems,
+  );
   if (options.grantedScope !== undefined && !allows(options.grantedScope, 'Patient', 's')) {
     queries = queries.map((q) =>
       q.key === 'patient'
@@ -561,7 +616,11 @@ export async function loadContext(requester: FhirRequester, options: LoadOptions
  */
 export async function loadContextNaive(requester: FhirRequester, options: LoadOptions): Promise<AppContext> {
   const loader = loaderFor(requester, options);
-  const queries = allowedQueries(naiveQueries(queryInput(options)), options.grantedScope, loader.problems);
+  const queries = allowedQueries(
+    naiveQueries(queryInput(options, requester.fhirBaseUrl)),
+    options.grantedScope,
+    loader.problems,
+  );
   const results: QueryResult[] = [];
   let depth = 0;
   for (const query of queries) {

@@ -40,11 +40,13 @@ export type QueryKey =
   | 'conditions'
   | 'documents'
   | 'questionnaireResponses'
+  | 'procedures'
   | 'referrals'
   | 'tasks'
   | 'user'
   | 'encounter'
-  | 'practice';
+  | 'practice'
+  | 'contextItem';
 
 export interface Query {
   key: QueryKey;
@@ -64,6 +66,10 @@ export interface QueryInput {
   /** The user's FHIR reference (`Practitioner/gp-1`, possibly absolute). */
   fhirUser?: string;
   fitNoteCodes?: readonly CodeRef[];
+  /** The launch's fhirContext references (`Observation/…`), read alongside the searches. */
+  contextReferences?: readonly string[];
+  /** The FHIR base, for absolute fhirContext references. */
+  fhirBaseUrl?: string;
   /** Page size asked for (`_count`). */
   pageSize: number;
 }
@@ -82,19 +88,64 @@ export function userUrl(fhirUser: string | undefined): { url: string; resourceTy
 }
 
 /** Searches both loaders make that the app can do without (their failure is reported, not fatal). */
-function optionalSearches(id: string, count: string): Query[] {
+function optionalSearches(input: QueryInput, id: string, count: string): Query[] {
   const searches: Array<[QueryKey, string]> = [
     ['conditions', 'Condition'],
     ['documents', 'DocumentReference'],
     ['questionnaireResponses', 'QuestionnaireResponse'],
   ];
-  return searches.map(([key, resourceType]) => ({
-    key,
-    url: `${resourceType}?patient=${id}&${count}`,
-    kind: 'search',
+  return [
+    ...searches.map(
+      ([key, resourceType]): Query => ({
+        key,
+        url: `${resourceType}?patient=${id}&${count}`,
+        kind: 'search',
+        required: false,
+        resourceType,
+      }),
+    ),
+    // Fit notes the GP record holds as Procedures coded with the practice's fit-note codes (src/fhir/fitNotes.ts).
+    {
+      key: 'procedures',
+      url: `Procedure?patient=${id}&code=${enc(tokenList(input.fitNoteCodes ?? DEFAULT_FIT_NOTE_CODES))}&${count}`,
+      kind: 'search',
+      required: false,
+      resourceType: 'Procedure',
+    },
+  ];
+}
+
+/**
+ * The resource types of fhirContext items the app reads: the kinds a fit note (or the consultation)
+ * is recorded as. Items of other types are ignored; so are references to another server.
+ */
+export const CONTEXT_ITEM_TYPES = [
+  'Observation',
+  'DocumentReference',
+  'QuestionnaireResponse',
+  'Procedure',
+  'Encounter',
+] as const;
+
+/**
+ * A fhirContext reference as a read: `Type/id` (relative, or absolute on this FHIR base) of a type in
+ * CONTEXT_ITEM_TYPES; undefined for anything else.
+ */
+export function contextItemRead(reference: string, fhirBaseUrl?: string): Query | undefined {
+  let relative = reference;
+  if (/^https?:\/\//i.test(reference)) {
+    if (!fhirBaseUrl || !reference.startsWith(`${fhirBaseUrl.replace(/\/+$/, '')}/`)) return undefined;
+    relative = reference.slice(fhirBaseUrl.replace(/\/+$/, '').length + 1);
+  }
+  const match = /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(relative);
+  if (!match || !(CONTEXT_ITEM_TYPES as readonly string[]).includes(match[1] as string)) return undefined;
+  return {
+    key: 'contextItem',
+    url: `${match[1]}/${match[2]}`,
+    kind: 'read',
     required: false,
-    resourceType,
-  }));
+    resourceType: match[1] as string,
+  };
 }
 
 /** Reads of the launch context both loaders make: the signed-in user, and the encounter when there is one. */
@@ -117,6 +168,14 @@ function contextReads(input: QueryInput): Query[] {
       required: false,
       resourceType: 'Encounter',
     });
+  }
+  // The launch's fhirContext items (e.g. the fit note just issued), each read once, in the same round.
+  const seen = new Set(reads.map((r) => r.url));
+  for (const reference of input.contextReferences ?? []) {
+    const read = contextItemRead(reference, input.fhirBaseUrl);
+    if (read === undefined || seen.has(read.url)) continue;
+    seen.add(read.url);
+    reads.push(read);
   }
   return reads;
 }
@@ -141,7 +200,7 @@ export function fastQueries(input: QueryInput): Query[] {
       required: true,
       resourceType: 'Observation',
     },
-    ...optionalSearches(id, count),
+    ...optionalSearches(input, id, count),
     {
       key: 'referrals',
       url: `ServiceRequest?patient=${id}&_revinclude=Task:focus&${count}`,
@@ -177,7 +236,7 @@ export function naiveQueries(input: QueryInput): Query[] {
       required: true,
       resourceType: 'Observation',
     },
-    ...optionalSearches(id, count),
+    ...optionalSearches(input, id, count),
     {
       key: 'referrals',
       url: `ServiceRequest?patient=${id}&${count}`,

@@ -121,6 +121,7 @@ const WHAT: Record<string, string> = {
   Condition: 'the patient’s problems',
   DocumentReference: 'the patient’s documents',
   QuestionnaireResponse: 'the patient’s forms',
+  Procedure: 'the fit notes recorded as procedures',
   ServiceRequest: 'the patient’s referrals',
   Task: 'the progress of referrals',
   Encounter: 'the consultation',
