@@ -3,6 +3,9 @@
  * no answer / 5xx, dropping on a refusal, and that it never throws into the GP's screen.
  */
 import { CODE_SYSTEM } from '../../domain/codes.js';
+import { type Card, evaluate } from '../../domain/evaluate.js';
+import { stableUuid } from '../../domain/stableId.js';
+import { sampleContext, TODAY } from '../ui/testSupport.js';
 import { feedbackItem, hubFeedbackQueue, type PromptEventReport } from './hubFeedback.js';
 
 const shown: PromptEventReport = {
@@ -30,6 +33,7 @@ describe('feedbackItem', () => {
         card: 'c1',
         outcomeTimestamp: '2026-11-21T10:00:00.000Z',
         outcome: 'accepted',
+        acceptedSuggestions: [{ id: stableUuid('suggestion', 'c1', 'local-oh-service') }],
         extension: {
           'fitnote-prompt': {
             practice: 'A99999',
@@ -42,9 +46,14 @@ describe('feedbackItem', () => {
       },
     ],
     [
-      'self-referral: accepted',
+      'self-referral: accepted, with no suggestion taken (every suggestion is a referral)',
       { ...shown, action: 'self-referral' },
-      expect.objectContaining({ outcome: 'accepted' }),
+      expect.objectContaining({ outcome: 'accepted', acceptedSuggestions: [] }),
+    ],
+    [
+      'referred without a provider: accepted, no suggestion named',
+      { ...shown, action: 'referred', referralId: 'r-1' },
+      expect.objectContaining({ outcome: 'accepted', acceptedSuggestions: [] }),
     ],
     [
       'snoozed: the kind of snooze, no outcome',
@@ -72,6 +81,34 @@ describe('feedbackItem', () => {
     ],
   ])('%s', (_name, event, expected) => {
     expect(feedbackItem(event, 'A99999')).toEqual(expected);
+  });
+
+  it('a referral names the card suggestion evaluate() made for that provider', () => {
+    const context = sampleContext('peter');
+    const card = evaluate({
+      patient: context.record.patient,
+      notes: context.record.notes,
+      rules: context.config.rules,
+      today: TODAY,
+      directory: context.config.directory.providers,
+    }).cards[0] as Card;
+    const suggestions = card.suggestions ?? [];
+    expect(suggestions.length).toBeGreaterThan(0);
+    const eligible = (card.extension.providerOptions ?? []).filter((o) => o.eligible);
+    expect(eligible).toHaveLength(suggestions.length);
+    eligible.forEach((option, i) => {
+      const item = feedbackItem(
+        {
+          card: card.uuid,
+          ruleId: card.extension.ruleId,
+          action: 'referred',
+          at: shown.at,
+          providerId: option.id,
+        },
+        'A99999',
+      );
+      expect(item.acceptedSuggestions).toEqual([{ id: suggestions[i]?.uuid }]);
+    });
   });
 });
 

@@ -10,6 +10,7 @@
  * override reason's code only. Kept small and schema-free: it is in the app's first script.
  */
 import { CODE_SYSTEM } from '../../domain/codes.js';
+import { stableUuid } from '../../domain/stableId.js';
 
 export type PromptEventAction = 'shown' | 'referred' | 'self-referral' | 'snoozed' | 'overridden';
 
@@ -50,7 +51,13 @@ export interface PromptEventSink {
   idle(): Promise<void>;
 }
 
-/** The CDS Hooks feedback item for an event (`shown` and `snoozed` have no outcome: a documented departure). */
+/**
+ * The CDS Hooks feedback item for an event (`shown` and `snoozed` have no outcome: a documented
+ * departure). Accepted items carry `acceptedSuggestions` (required by CDS Hooks 2.0 for `accepted`):
+ * `referred` names the card's suggestion for the provider referred to (evaluate() makes its uuid from
+ * the card's uuid and the provider id); `self-referral` has an empty list, as none of the card's
+ * suggestions (each a referral to a provider) was taken.
+ */
 export function feedbackItem(e: PromptEventReport, practice: string): Record<string, unknown> {
   const ext: Record<string, unknown> = { practice, ruleId: e.ruleId, action: e.action };
   if (e.referralId) ext.referralId = e.referralId;
@@ -59,7 +66,15 @@ export function feedbackItem(e: PromptEventReport, practice: string): Record<str
   return {
     card: e.card,
     outcomeTimestamp: e.at,
-    ...(e.action === 'referred' || e.action === 'self-referral' ? { outcome: 'accepted' } : {}),
+    ...(e.action === 'referred' || e.action === 'self-referral'
+      ? {
+          outcome: 'accepted',
+          acceptedSuggestions:
+            e.action === 'referred' && e.providerId
+              ? [{ id: stableUuid('suggestion', e.card, e.providerId) }]
+              : [],
+        }
+      : {}),
     ...(e.action === 'overridden'
       ? {
           outcome: 'overridden',

@@ -15,4 +15,5 @@ export {
   LocalStorageFeedbackStore,
   MemoryFeedbackStore,
   patientKeyOf,
+  type RecordedFeedback,
 } from './store.js';

@@ -67,6 +67,31 @@ describe('LocalStorageFeedbackStore', () => {
     expect(JSON.parse(storage.data.get(feedbackKey('p')) as string)).toEqual([declined]);
   });
 
+  it('keeps acceptedSuggestions across instances and drops an entry whose acceptedSuggestions are malformed', () => {
+    const storage = new FakeStorage();
+    const accepted = {
+      card: 'card-2',
+      outcome: 'accepted' as const,
+      outcomeTimestamp: '2026-11-21T10:00:00.000Z',
+      acceptedSuggestions: [{ id: 'suggestion-1' }],
+    };
+    new LocalStorageFeedbackStore({ storage }).record('p', accepted);
+    expect(new LocalStorageFeedbackStore({ storage }).list('p')).toEqual([accepted]);
+    storage.data.set(
+      feedbackKey('q'),
+      JSON.stringify([
+        accepted,
+        { ...accepted, acceptedSuggestions: [{ id: 7 }] },
+        { ...accepted, acceptedSuggestions: 'x' },
+      ]),
+    );
+    const problems: string[] = [];
+    expect(new LocalStorageFeedbackStore({ storage, onProblem: (m) => problems.push(m) }).list('q')).toEqual([
+      accepted,
+    ]);
+    expect(problems[0]).toMatch(/^2 saved answer/);
+  });
+
   it('still counts feedback for this session when the browser refuses to save it', () => {
     const storage = new FakeStorage();
     storage.failWrites = true;

@@ -5,9 +5,18 @@
  */
 import type { PromptFeedback } from '../../domain/evaluate.js';
 
+/**
+ * A GP's answer as the app records it: the domain's PromptFeedback plus CDS Hooks 2.0
+ * `acceptedSuggestions` on `accepted` outcomes (the ids of the card's suggestions acted on; empty
+ * when the GP accepted the card without taking any of its suggestions, as with self-referral details).
+ */
+export interface RecordedFeedback extends PromptFeedback {
+  acceptedSuggestions?: Array<{ id: string }>;
+}
+
 export interface FeedbackStore {
-  list(patientKey: string): PromptFeedback[];
-  record(patientKey: string, feedback: PromptFeedback): void;
+  list(patientKey: string): RecordedFeedback[];
+  record(patientKey: string, feedback: RecordedFeedback): void;
 }
 
 /** The part of the Web Storage API the store uses (so tests and non-browser hosts can pass their own). */
@@ -31,14 +40,17 @@ export function feedbackKey(patientKey: string, namespace = FEEDBACK_NAMESPACE):
 
 const OUTCOMES = new Set(['accepted', 'overridden', 'snoozed']);
 
-function isFeedback(value: unknown): value is PromptFeedback {
+function isFeedback(value: unknown): value is RecordedFeedback {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
     typeof v.card === 'string' &&
     typeof v.outcome === 'string' &&
     OUTCOMES.has(v.outcome) &&
-    typeof v.outcomeTimestamp === 'string'
+    typeof v.outcomeTimestamp === 'string' &&
+    (v.acceptedSuggestions === undefined ||
+      (Array.isArray(v.acceptedSuggestions) &&
+        v.acceptedSuggestions.every((s) => typeof (s as { id?: unknown } | null)?.id === 'string')))
   );
 }
 
@@ -55,7 +67,7 @@ export class LocalStorageFeedbackStore implements FeedbackStore {
   readonly #namespace: string;
   readonly #onProblem: (message: string) => void;
   /** Kept in memory too, so feedback still counts this session when storage refuses a write. */
-  readonly #memory = new Map<string, PromptFeedback[]>();
+  readonly #memory = new Map<string, RecordedFeedback[]>();
 
   constructor(options: LocalFeedbackStoreOptions = {}) {
     this.#storage = options.storage ?? safeLocalStorage();
@@ -63,7 +75,7 @@ export class LocalStorageFeedbackStore implements FeedbackStore {
     this.#onProblem = options.onProblem ?? ((message) => console.warn(message));
   }
 
-  list(patientKey: string): PromptFeedback[] {
+  list(patientKey: string): RecordedFeedback[] {
     const key = feedbackKey(patientKey, this.#namespace);
     const remembered = this.#memory.get(key);
     if (remembered) return remembered.slice();
@@ -72,7 +84,7 @@ export class LocalStorageFeedbackStore implements FeedbackStore {
     return stored.slice();
   }
 
-  record(patientKey: string, feedback: PromptFeedback): void {
+  record(patientKey: string, feedback: RecordedFeedback): void {
     const key = feedbackKey(patientKey, this.#namespace);
     const list = [...this.list(patientKey), feedback];
     this.#memory.set(key, list);
@@ -85,7 +97,7 @@ export class LocalStorageFeedbackStore implements FeedbackStore {
     }
   }
 
-  #read(key: string): PromptFeedback[] {
+  #read(key: string): RecordedFeedback[] {
     let text: string | null;
     try {
       text = this.#storage?.getItem(key) ?? null;
@@ -114,7 +126,7 @@ export class LocalStorageFeedbackStore implements FeedbackStore {
     return good;
   }
 
-  #reset(key: string, why: string): PromptFeedback[] {
+  #reset(key: string, why: string): RecordedFeedback[] {
     this.#onProblem(
       `The saved answers to prompts for this patient could not be read (${why}) and have been cleared; prompts already answered may show again.`,
     );
@@ -129,11 +141,11 @@ export class LocalStorageFeedbackStore implements FeedbackStore {
 
 /** A FeedbackStore kept in memory only (tests, or browsers that refuse storage). */
 export class MemoryFeedbackStore implements FeedbackStore {
-  readonly #lists = new Map<string, PromptFeedback[]>();
-  list(patientKey: string): PromptFeedback[] {
+  readonly #lists = new Map<string, RecordedFeedback[]>();
+  list(patientKey: string): RecordedFeedback[] {
     return (this.#lists.get(patientKey) ?? []).slice();
   }
-  record(patientKey: string, feedback: PromptFeedback): void {
+  record(patientKey: string, feedback: RecordedFeedback): void {
     this.#lists.set(patientKey, [...this.list(patientKey), feedback]);
   }
 }

@@ -4,7 +4,9 @@ import { CODE_SYSTEM } from '../../domain/codes.js';
 import { currentEpisode } from '../../domain/episodes.js';
 import { type Card, evaluate, type PromptFeedback } from '../../domain/evaluate.js';
 import { PromptDialog } from './PromptDialog.js';
+import { smsLength } from './selfReferral.js';
 import { sampleContext, TODAY } from './testSupport.js';
+import { focusableIn } from './useFocusTrap.js';
 
 const NOW = new Date('2026-11-21T10:30:00.000Z');
 
@@ -73,12 +75,13 @@ describe('PromptDialog', () => {
     const buttons = within(dialog).getAllByRole('button');
     const notAppropriate = screen.getByRole('button', { name: 'Not appropriate' });
     expect(buttons[buttons.length - 1]).toBe(notAppropriate);
-    // Tab from the last control wraps to the first focusable element (the details summary or a link).
+    // Tab from the last control wraps to the first tab stop: the "What the practice says" summary (the
+    // source link inside that closed disclosure is not one: the browser does not render it).
     notAppropriate.focus();
     fireEvent.keyDown(notAppropriate, { key: 'Tab' });
     const first = document.activeElement as HTMLElement;
-    expect(dialog.contains(first)).toBe(true);
-    expect(first).not.toBe(notAppropriate);
+    expect(first.localName).toBe('summary');
+    expect(first.textContent).toBe('What the practice says');
     // Shift+Tab from the first wraps to the last.
     fireEvent.keyDown(first, { key: 'Tab', shiftKey: true });
     expect(document.activeElement).toBe(notAppropriate);
@@ -90,7 +93,111 @@ describe('PromptDialog', () => {
     opener.remove();
   });
 
-  it('Escape means "Not now": snoozed until the next fit note', () => {
+  it('Shift+Tab from the heading focused on opening wraps to the last control, not out of the dialog', () => {
+    setup();
+    const dialog = screen.getByRole('dialog');
+    fireEvent.keyDown(document.activeElement as Element, { key: 'Tab', shiftKey: true });
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Not appropriate' }));
+    // From the dialog itself (focused when it has nothing else), Tab goes to the first tab stop.
+    act(() => dialog.focus());
+    fireEvent.keyDown(dialog, { key: 'Tab' });
+    expect(document.activeElement?.textContent).toBe('What the practice says');
+  });
+
+  it('both disclosures are tab stops; a link inside a closed one is not, until it is opened', () => {
+    const base = peterCard().card;
+    setup({ card: { ...base, source: { ...base.source, url: 'https://example.org/practice-guidance' } } });
+    const dialog = screen.getByRole('dialog');
+    const summaries = [...dialog.querySelectorAll('summary')];
+    expect(summaries.map((s) => s.textContent)).toEqual([
+      'What the practice says',
+      expect.stringMatching(/^Not eligible \(\d+\)$/),
+    ]);
+    const buttons = ['Refer now', 'Give self-referral details', 'Not now', 'Not appropriate'].map((name) =>
+      screen.getByRole('button', { name }),
+    );
+    expect(focusableIn(dialog)).toEqual([...summaries, ...buttons]);
+    // With the practice's wording open, Shift+Tab from its summary wraps to the last control, and
+    // Tab from the last control still goes to the summary (the first stop); the link follows it.
+    act(() => {
+      (summaries[0]?.parentElement as HTMLDetailsElement).open = true;
+    });
+    const link = within(dialog).queryByRole('link');
+    expect(link).not.toBeNull();
+    expect(focusableIn(dialog)).toEqual([summaries[0], link, summaries[1], ...buttons]);
+    const last = screen.getByRole('button', { name: 'Not appropriate' });
+    act(() => last.focus());
+    fireEvent.keyDown(last, { key: 'Tab' });
+    expect(document.activeElement).toBe(summaries[0]);
+    fireEvent.keyDown(summaries[0] as Element, { key: 'Tab', shiftKey: true });
+    expect(document.activeElement).toBe(last);
+  });
+
+  it.each([
+    ['Give self-referral details', 'Self-referral details'],
+    ['Not now', 'Not now: show this prompt again'],
+    ['Not appropriate', 'Why is a referral not appropriate?'],
+  ])(
+    'Escape in the view "%s" opens goes back to the prompt, focus on that button; nothing is recorded',
+    (opener, heading) => {
+      const { feedback } = setup();
+      fireEvent.click(screen.getByRole('button', { name: opener }));
+      expect(document.activeElement).toBe(screen.getByRole('heading', { name: heading }));
+      fireEvent.keyDown(document.activeElement as Element, { key: 'Escape' });
+      expect(screen.queryByRole('heading', { name: heading })).toBeNull();
+      expect(document.activeElement).toBe(screen.getByRole('button', { name: opener }));
+      expect(feedback).toEqual([]);
+      // Back does the same.
+      fireEvent.click(screen.getByRole('button', { name: opener }));
+      fireEvent.click(screen.getByRole('button', { name: 'Back' }));
+      expect(document.activeElement).toBe(screen.getByRole('button', { name: opener }));
+      expect(feedback).toEqual([]);
+    },
+  );
+
+  it('Escape while typing the override comment or choosing a snooze date only leaves that view', () => {
+    const { feedback } = setup();
+    fireEvent.click(screen.getByRole('button', { name: 'Not appropriate' }));
+    fireEvent.click(screen.getByRole('radio', { name: 'Patient declined' }));
+    const comment = screen.getByLabelText('Comment (optional)');
+    act(() => comment.focus());
+    fireEvent.change(comment, { target: { value: 'Half typed' } });
+    fireEvent.keyDown(comment, { key: 'Escape' });
+    expect(screen.getByRole('button', { name: 'Refer now' })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Not now' }));
+    fireEvent.click(screen.getByRole('radio', { name: 'From a date' }));
+    const date = screen.getByLabelText('Show again from');
+    act(() => date.focus());
+    fireEvent.keyDown(date, { key: 'Escape' });
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Not now' }));
+    expect(feedback).toEqual([]);
+  });
+
+  it('"From a date" reveals the date field as NHS.UK conditional radios do (aria-controls, aria-expanded)', () => {
+    setup();
+    fireEvent.click(screen.getByRole('button', { name: 'Not now' }));
+    const fromDate = screen.getByRole('radio', { name: 'From a date' });
+    const next = screen.getByRole('radio', { name: 'When the next fit note is issued' });
+    const controlled = document.getElementById(fromDate.getAttribute('aria-controls') ?? '') as HTMLElement;
+    expect(controlled.classList.contains('nhsuk-radios__conditional')).toBe(true);
+    expect(next.hasAttribute('aria-controls')).toBe(false);
+    expect(fromDate.getAttribute('aria-expanded')).toBe('false');
+    expect(controlled.hidden).toBe(true);
+    expect(controlled.classList.contains('nhsuk-radios__conditional--hidden')).toBe(true);
+    fireEvent.click(fromDate);
+    expect(fromDate.getAttribute('aria-expanded')).toBe('true');
+    expect(controlled.hidden).toBe(false);
+    expect(controlled.classList.contains('nhsuk-radios__conditional--hidden')).toBe(false);
+    expect(controlled.contains(screen.getByLabelText('Show again from'))).toBe(true);
+    fireEvent.click(next);
+    expect(fromDate.getAttribute('aria-expanded')).toBe('false');
+    expect(controlled.hidden).toBe(true);
+  });
+
+  it('Escape means "Not now": snoozed until the next fit note, as the dialog says', () => {
+    expect(screen.queryByText('Escape: not now, until the next fit note.')).toBeNull();
+    setup();
+    expect(screen.getByText('Escape: not now, until the next fit note.')).toBeTruthy();
     const { card, latestIssued, noteCount, feedback } = setup();
     fireEvent.keyDown(document.activeElement as Element, { key: 'Escape' });
     expect(feedback).toEqual([
@@ -108,9 +215,22 @@ describe('PromptDialog', () => {
   it('Refer now: accepted, then opens the referral with the recommended provider', () => {
     const { card, feedback, onRefer } = setup();
     fireEvent.click(screen.getByRole('button', { name: 'Refer now' }));
-    expect(feedback).toEqual([{ card: card.uuid, outcome: 'accepted', outcomeTimestamp: NOW.toISOString() }]);
+    // CDS Hooks 2.0: an accepted outcome names the suggestion acted on, the recommended provider's.
+    const suggestion = card.suggestions?.find((s) => s.isRecommended);
+    expect(suggestion?.uuid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(feedback).toEqual([
+      {
+        card: card.uuid,
+        outcome: 'accepted',
+        outcomeTimestamp: NOW.toISOString(),
+        acceptedSuggestions: [{ id: suggestion?.uuid }],
+      },
+    ]);
     const recommended = card.extension.providerOptions?.find((o) => o.eligible)?.id;
     expect(recommended).toBeDefined();
+    expect(suggestion?.label).toBe(
+      `Refer to ${card.extension.providerOptions?.find((o) => o.eligible)?.name}`,
+    );
     expect(onRefer).toHaveBeenCalledWith(recommended);
   });
 
@@ -194,7 +314,7 @@ describe('PromptDialog', () => {
     expect(screen.getByText('Patients can refer themselves by phone on weekdays, 9am to 5pm.')).toBeTruthy();
     const texts = screen.getAllByRole('textbox') as HTMLTextAreaElement[];
     expect(texts.length).toBeGreaterThan(0);
-    for (const t of texts) expect(t.value.length).toBeLessThanOrEqual(160);
+    for (const t of texts) expect(smsLength(t.value)).toBeLessThanOrEqual(160);
     await act(async () => {
       fireEvent.click(screen.getAllByRole('button', { name: /^Copy text/ })[0] as HTMLElement);
     });
@@ -203,7 +323,10 @@ describe('PromptDialog', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Print for the patient' }));
     expect(print).toHaveBeenCalledTimes(1);
     fireEvent.click(screen.getByRole('button', { name: 'Done: details given' }));
-    expect(feedback).toEqual([{ card: card.uuid, outcome: 'accepted', outcomeTimestamp: NOW.toISOString() }]);
+    // Accepted, but none of the card's suggestions (each a referral to a provider) was taken.
+    expect(feedback).toEqual([
+      { card: card.uuid, outcome: 'accepted', outcomeTimestamp: NOW.toISOString(), acceptedSuggestions: [] },
+    ]);
   });
 
   it('says when copying fails and selects the text instead', async () => {

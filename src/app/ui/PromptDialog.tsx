@@ -1,16 +1,20 @@
 /**
  * The prompt: a modal dialog for one CDS Hooks card. It says why the prompt fired, shows the
  * practice's wording and source and the providers, and offers four answers, each reported with
- * `onFeedback` in the CDS Hooks feedback shape: Refer now (accepted, then `onRefer`), Give
- * self-referral details (accepted once given), Not now (snoozed until the next fit note or a date;
- * Escape does this too), Not appropriate (overridden, with a reason and optional comment).
+ * `onFeedback` in the CDS Hooks feedback shape: Refer now (accepted, naming the card's recommended
+ * suggestion in `acceptedSuggestions`, then `onRefer`), Give self-referral details (accepted once given;
+ * `acceptedSuggestions` is empty: every suggestion on the card is a referral to a provider, and none
+ * was taken), Not now (snoozed until the next fit note or a date; Escape in the main view does this too),
+ * Not appropriate (overridden, with a reason and optional comment). In the self-referral, snooze and
+ * override views Escape (like Back) returns to the main view, with focus on the button that opened it.
  */
 import { type ReactNode, type RefObject, useEffect, useId, useRef, useState } from 'react';
 import { type CalendarDate, parseCalendarDate } from '../../domain/dates.js';
 import type { Provider } from '../../domain/directory.js';
-import type { Card, PromptFeedback } from '../../domain/evaluate.js';
+import type { Card } from '../../domain/evaluate.js';
+import type { RecordedFeedback } from '../feedback/store.js';
 import { formatDate } from './format.js';
-import { SMS_MAX, selfReferralProviders, smsText } from './selfReferral.js';
+import { SMS_MAX, selfReferralProviders, smsLength, smsText } from './selfReferral.js';
 import { useFocusTrap } from './useFocusTrap.js';
 
 export interface PromptDialogProps {
@@ -23,7 +27,7 @@ export interface PromptDialogProps {
   noteCount: number;
   today: CalendarDate;
   /** `answer` tells the two accepted answers apart: Refer now ('refer') and self-referral details given. */
-  onFeedback(feedback: PromptFeedback, answer?: 'refer' | 'self-referral'): void;
+  onFeedback(feedback: RecordedFeedback, answer?: 'refer' | 'self-referral'): void;
   /** After "Refer now": open the referral form, with the recommended provider when there is one. */
   onRefer(providerId?: string): void;
   now?: () => Date;
@@ -78,30 +82,36 @@ export function PromptDialog(props: PromptDialogProps) {
   const viewHeading = useRef<HTMLHeadingElement>(null);
 
   const feedback = (
-    f: Omit<PromptFeedback, 'card' | 'outcomeTimestamp'>,
+    f: Omit<RecordedFeedback, 'card' | 'outcomeTimestamp'>,
     answer?: 'refer' | 'self-referral',
   ) => onFeedback({ card: card.uuid, outcomeTimestamp: now().toISOString(), ...f }, answer);
   const snoozeUntilNextNote = () =>
     feedback({ outcome: 'snoozed', snooze: { untilNextNote: true, latestIssued, noteCount } });
 
-  useFocusTrap(dialogRef, snoozeUntilNextNote, headingRef);
-
-  const viewChanged = useRef(false);
+  // The view focus comes back from (its opener button gets focus), or 'open' for a new view's heading.
+  const viewChanged = useRef<View | 'open' | undefined>(undefined);
   const setView = (next: View) => {
-    viewChanged.current = true;
+    viewChanged.current = next === 'main' ? view : 'open';
     setViewState(next);
   };
-  // Move focus to the new view's heading once it is rendered (not on first open: the trap does that).
+  // Escape: from a sub-view, back to the main view; in the main view, "Not now" until the next fit note.
+  useFocusTrap(dialogRef, () => (view === 'main' ? snoozeUntilNextNote() : setView('main')), headingRef);
+  // Move focus once the new view is rendered (not on first open: the trap does that).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs each time the view changes.
   useEffect(() => {
-    if (!viewChanged.current) return;
-    viewChanged.current = false;
-    (view === 'main' ? headingRef.current : viewHeading.current)?.focus();
+    const from = viewChanged.current;
+    viewChanged.current = undefined;
+    if (from === undefined) return;
+    const opener = dialogRef.current?.querySelector<HTMLElement>(`[data-opens="${from}"]`);
+    (from === 'open' ? viewHeading.current : (opener ?? headingRef.current))?.focus();
   }, [view]);
 
   const options = card.extension.providerOptions ?? [];
   const eligible = options.filter((o) => o.eligible);
   const ineligible = options.filter((o) => !o.eligible);
   const recommended = eligible[0]?.id;
+  // The card's suggestion for the recommended provider: what "Refer now" opens.
+  const suggestion = card.suggestions?.find((s) => s.isRecommended);
 
   return (
     <div className="fp-dialog-backdrop">
@@ -128,7 +138,10 @@ export function PromptDialog(props: PromptDialogProps) {
             ineligible={ineligible}
             idPrefix={id}
             onRefer={() => {
-              feedback({ outcome: 'accepted' }, 'refer');
+              feedback(
+                { outcome: 'accepted', acceptedSuggestions: suggestion ? [{ id: suggestion.uuid }] : [] },
+                'refer',
+              );
               onRefer(recommended);
             }}
             onSelfReferral={() => setView('self-referral')}
@@ -142,7 +155,7 @@ export function PromptDialog(props: PromptDialogProps) {
             providers={selfReferralProviders(options, directory)}
             copyText={props.copyText}
             print={props.print}
-            onDone={() => feedback({ outcome: 'accepted' }, 'self-referral')}
+            onDone={() => feedback({ outcome: 'accepted', acceptedSuggestions: [] }, 'self-referral')}
             onBack={() => setView('main')}
           />
         )}
@@ -268,6 +281,7 @@ function MainView(props: MainViewProps) {
           type="button"
           className="nhsuk-button nhsuk-button--small nhsuk-button--secondary"
           onClick={props.onSelfReferral}
+          data-opens="self-referral"
         >
           Give self-referral details
         </button>
@@ -275,6 +289,7 @@ function MainView(props: MainViewProps) {
           type="button"
           className="nhsuk-button nhsuk-button--small nhsuk-button--secondary"
           onClick={props.onNotNow}
+          data-opens="snooze"
         >
           Not now
         </button>
@@ -282,10 +297,14 @@ function MainView(props: MainViewProps) {
           type="button"
           className="nhsuk-button nhsuk-button--small nhsuk-button--secondary"
           onClick={props.onNotAppropriate}
+          data-opens="override"
         >
           Not appropriate
         </button>
       </div>
+      <p className="nhsuk-hint nhsuk-u-font-size-16 nhsuk-u-margin-bottom-0">
+        Escape: not now, until the next fit note.
+      </p>
     </>
   );
 }
@@ -356,7 +375,7 @@ function SelfReferralView(
               )}
               <div className="nhsuk-form-group fp-no-print">
                 <label className="nhsuk-label" htmlFor={`${id}-${provider.id}`}>
-                  Text message ({sms.length} of {SMS_MAX} characters)
+                  Text message ({smsLength(sms)} of {SMS_MAX} characters)
                 </label>
                 <textarea
                   className="nhsuk-textarea"
@@ -438,6 +457,7 @@ function SnoozeView(props: SubViewProps & { today: CalendarDate; onSnooze(until?
               </label>
             </div>
             <div className="nhsuk-radios__item">
+              {/* biome-ignore lint/a11y/useAriaPropsSupportedByRole: NHS.UK conditional reveal (radios.mjs sets aria-expanded on the radio). */}
               <input
                 className="nhsuk-radios__input"
                 id={`${id}-date`}
@@ -445,35 +465,39 @@ function SnoozeView(props: SubViewProps & { today: CalendarDate; onSnooze(until?
                 name={`${id}-snooze`}
                 checked={choice === 'date'}
                 onChange={() => setChoice('date')}
+                aria-controls={`${id}-conditional`}
+                aria-expanded={choice === 'date'}
               />
               <label className="nhsuk-label nhsuk-radios__label" htmlFor={`${id}-date`}>
                 From a date
               </label>
             </div>
-            {choice === 'date' && (
-              <div className="nhsuk-radios__conditional">
-                <label className="nhsuk-label" htmlFor={`${id}-until`}>
-                  Show again from
-                </label>
-                {error && (
-                  <span className="nhsuk-error-message" id={`${id}-until-error`}>
-                    <span className="nhsuk-u-visually-hidden">Error:</span> {error}
-                  </span>
-                )}
-                <input
-                  className={`nhsuk-input nhsuk-input--width-10${error ? ' nhsuk-input--error' : ''}`}
-                  id={`${id}-until`}
-                  type="date"
-                  value={date}
-                  min={addDays(props.today, 1)}
-                  aria-describedby={error ? `${id}-until-error` : undefined}
-                  onChange={(e) => {
-                    setDate(e.target.value);
-                    setError('');
-                  }}
-                />
-              </div>
-            )}
+            <div
+              className={`nhsuk-radios__conditional${choice === 'date' ? '' : ' nhsuk-radios__conditional--hidden'}`}
+              id={`${id}-conditional`}
+              hidden={choice !== 'date'}
+            >
+              <label className="nhsuk-label" htmlFor={`${id}-until`}>
+                Show again from
+              </label>
+              {error && (
+                <span className="nhsuk-error-message" id={`${id}-until-error`}>
+                  <span className="nhsuk-u-visually-hidden">Error:</span> {error}
+                </span>
+              )}
+              <input
+                className={`nhsuk-input nhsuk-input--width-10${error ? ' nhsuk-input--error' : ''}`}
+                id={`${id}-until`}
+                type="date"
+                value={date}
+                min={addDays(props.today, 1)}
+                aria-describedby={error ? `${id}-until-error` : undefined}
+                onChange={(e) => {
+                  setDate(e.target.value);
+                  setError('');
+                }}
+              />
+            </div>
           </div>
         </fieldset>
       </div>

@@ -24,21 +24,83 @@ export function selfReferralProviders(
   return out;
 }
 
+/** The GSM 03.38 default alphabet (one septet each) and its extension table (two septets: escape + char). */
+const GSM_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM_EXTENDED = '^{}\\[~]|€';
+/** Typography with a plain GSM equivalent. */
+const SWAPS: Record<string, string> = {
+  '‘': "'",
+  '’': "'",
+  '‚': "'",
+  '‛': "'",
+  '′': "'",
+  '“': '"',
+  '”': '"',
+  '„': '"',
+  '″': '"',
+  '«': '"',
+  '»': '"',
+  '‐': '-',
+  '‑': '-',
+  '‒': '-',
+  '–': '-',
+  '—': '-',
+  '―': '-',
+  '−': '-',
+  '•': '-',
+  '…': '...',
+};
+
 /**
- * A text message of at most 160 characters: the provider, how to refer (phone, web address), and
- * the provider's instructions when they fit.
+ * Text in the GSM 7-bit alphabet only, so a phone sends it as GSM-7 (160 septets a message) and not
+ * UCS-2 (70 characters): typographic quotes and dashes become ASCII ones, "…" three dots, accented
+ * letters outside the alphabet lose their accents, any other character (emoji, symbols) is dropped,
+ * and runs of white space become one space.
+ */
+export function toGsm7(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    if (GSM_BASIC.includes(ch) || GSM_EXTENDED.includes(ch)) out += ch;
+    else if (SWAPS[ch] !== undefined) out += SWAPS[ch];
+    else if (/\s/.test(ch)) out += ' ';
+    else for (const c of ch.normalize('NFD')) if (GSM_BASIC.includes(c)) out += c;
+  }
+  return out.replace(/\s+/g, ' ').trim();
+}
+
+/** Septets a GSM-7 text takes: one per character, two for the extension table's ^{}\[~]|€. */
+export function smsLength(text: string): number {
+  let n = 0;
+  for (const ch of text) n += GSM_EXTENDED.includes(ch) ? 2 : 1;
+  return n;
+}
+
+/** The longest start of `text` that takes at most `max` septets. */
+function clip(text: string, max: number): string {
+  let out = '';
+  for (const ch of text) {
+    if (smsLength(out + ch) > max) break;
+    out += ch;
+  }
+  return out;
+}
+
+/**
+ * A text message that fits one SMS (at most 160 septets, GSM-7 characters only): the provider, how to
+ * refer (phone, web address), and the provider's instructions when they fit. A name too long for the
+ * message is shortened with "..." so the contact details stay whole.
  */
 export function smsText(provider: Provider): string {
   const self = provider.selfReferral;
   const how = [self?.phone ?? (self?.url ? undefined : provider.contact.phone), self?.url].filter(
     (x): x is string => Boolean(x),
   );
-  const core = `${provider.name}: you can refer yourself${how.length ? ` on ${how.join(' or at ')}` : ''}.`;
-  const withInstructions = self ? `${core} ${self.instructions}` : core;
-  if (withInstructions.length <= SMS_MAX) return withInstructions;
-  if (core.length <= SMS_MAX) return core;
-  // A very long name: keep the contact details whole and shorten the name.
-  const tail = `: you can refer yourself${how.length ? ` on ${how.join(' or at ')}` : ''}.`;
-  const room = Math.max(0, SMS_MAX - tail.length - 1);
-  return `${provider.name.slice(0, room)}…${tail}`.slice(0, SMS_MAX);
+  const tail = toGsm7(`: you can refer yourself${how.length ? ` on ${how.join(' or at ')}` : ''}.`);
+  const name = toGsm7(provider.name);
+  const core = `${name}${tail}`;
+  const withInstructions = self ? `${core} ${toGsm7(self.instructions)}` : core;
+  if (smsLength(withInstructions) <= SMS_MAX) return withInstructions;
+  if (smsLength(core) <= SMS_MAX) return core;
+  return clip(`${clip(name, SMS_MAX - smsLength(tail) - 3)}...${tail}`, SMS_MAX);
 }
