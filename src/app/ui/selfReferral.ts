@@ -24,33 +24,11 @@ export function selfReferralProviders(
   return out;
 }
 
-/** The GSM 03.38 default alphabet (one septet each) and its extension table (two septets: escape + char). */
-const GSM_BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+/** GSM 03.38: the extension table (two septets: escape + char), and the default alphabet's non-ASCII part. */
 const GSM_EXTENDED = '^{}\\[~]|€';
-/** Typography with a plain GSM equivalent. */
-const SWAPS: Record<string, string> = {
-  '‘': "'",
-  '’': "'",
-  '‚': "'",
-  '‛': "'",
-  '′': "'",
-  '“': '"',
-  '”': '"',
-  '„': '"',
-  '″': '"',
-  '«': '"',
-  '»': '"',
-  '‐': '-',
-  '‑': '-',
-  '‒': '-',
-  '–': '-',
-  '—': '-',
-  '―': '-',
-  '−': '-',
-  '•': '-',
-  '…': '...',
-};
+const GSM_OTHER = '£¥èéùìòÇØøÅåΔΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà';
+/** In the default alphabet: printable ASCII except ` and the extension table, and GSM_OTHER. */
+const isGsm = (ch: string) => (ch >= ' ' && ch <= 'z' && !'`^\\[]'.includes(ch)) || GSM_OTHER.includes(ch);
 
 /**
  * Text in the GSM 7-bit alphabet only, so a phone sends it as GSM-7 (160 septets a message) and not
@@ -60,13 +38,16 @@ const SWAPS: Record<string, string> = {
  */
 export function toGsm7(text: string): string {
   let out = '';
-  for (const ch of text) {
-    if (GSM_BASIC.includes(ch) || GSM_EXTENDED.includes(ch)) out += ch;
-    else if (SWAPS[ch] !== undefined) out += SWAPS[ch];
-    else if (/\s/.test(ch)) out += ' ';
-    else for (const c of ch.normalize('NFD')) if (GSM_BASIC.includes(c)) out += c;
+  for (const ch of text
+    .replace(/[‘’‚‛′]/g, "'")
+    .replace(/[“”„″«»]/g, '"')
+    .replace(/[‐-―−•]/g, '-')
+    .replace(/…/g, '...')
+    .replace(/\s+/g, ' ')) {
+    if (isGsm(ch) || GSM_EXTENDED.includes(ch)) out += ch;
+    else for (const c of ch.normalize('NFD')) if (isGsm(c)) out += c;
   }
-  return out.replace(/\s+/g, ' ').trim();
+  return out.replace(/ +/g, ' ').trim();
 }
 
 /** Septets a GSM-7 text takes: one per character, two for the extension table's ^{}\[~]|€. */
