@@ -10,6 +10,7 @@ import {
   type HandOver,
   handOverToProvider,
   type RecordAccess,
+  RecordIncompleteError,
   sendReferral,
 } from './deliver.js';
 
@@ -239,6 +240,30 @@ describe('sendReferral', () => {
     );
     expect(handOver).not.toHaveBeenCalled();
   });
+
+  it.each<[string, unknown]>([
+    ['no body', undefined],
+    ['an OperationOutcome', { resourceType: 'OperationOutcome', issue: [] }],
+    ['a batch-response', { ...transactionResponse('201'), type: 'batch-response' }],
+    [
+      'an entry that failed',
+      {
+        ...transactionResponse('201'),
+        entry: [{ response: { status: '201 Created' } }, { response: { status: '400 Bad Request' } }],
+      },
+    ],
+    ['fewer entries than sent', { ...transactionResponse('201'), entry: [{ response: { status: '201' } }] }],
+  ])(
+    'a record answer with %s is not taken as saved: it rejects in plain English and hands nothing over',
+    async (_l, answer) => {
+      const { access } = record(true, async () => answer);
+      const handOver = jest.fn<ReturnType<HandOver>, Parameters<HandOver>>();
+      await expect(
+        sendReferral(access, { bundle, provider: oh, identifier }, handOver),
+      ).rejects.toBeInstanceOf(RecordIncompleteError);
+      expect(handOver).not.toHaveBeenCalled();
+    },
+  );
 
   it('keeps the referral when delivery fails (it is in the record) and offers a retry that hands over again', async () => {
     provider(() => networkError());

@@ -41,7 +41,8 @@ export interface HandOverOptions {
 
 export const DELIVERY_TIMEOUT_MS = 15_000;
 
-function outcomeText(body: unknown): string | undefined {
+/** The text of an OperationOutcome's issues, when `body` is one. */
+export function outcomeText(body: unknown): string | undefined {
   const outcome = body as OperationOutcome | undefined;
   if (outcome?.resourceType !== 'OperationOutcome' || !Array.isArray(outcome.issue)) return undefined;
   const texts = outcome.issue.map((i) => i.details?.text ?? i.diagnostics).filter((t): t is string => !!t);
@@ -49,6 +50,13 @@ function outcomeText(body: unknown): string | undefined {
 }
 
 const isSuccess = (entry: BundleEntry): boolean => /^2\d\d/.test(entry.response?.status ?? '');
+
+/** Whether `answer` is a transaction-response saying every entry of `sent` succeeded. */
+const tookEveryPart = (sent: Bundle, answer: Bundle | undefined): boolean =>
+  answer?.resourceType === 'Bundle' &&
+  answer.type === 'transaction-response' &&
+  answer.entry?.length === (sent.entry ?? []).length &&
+  answer.entry.every(isSuccess);
 
 /**
  * Hands the referral to the provider's endpoint (see the file comment). `fhir-rest`: POST the
@@ -107,8 +115,7 @@ export async function handOverToProvider(
       reason: `${name}’s system answered, but not with a FHIR transaction response, so the app cannot tell whether it has the referral.`,
     };
   }
-  const entries = answer.entry ?? [];
-  if (entries.length !== (bundle.entry ?? []).length || !entries.every(isSuccess)) {
+  if (!tookEveryPart(bundle, answer)) {
     return {
       state: 'failed',
       reason: `${name}’s system did not take every part of the referral.`,
@@ -218,6 +225,12 @@ export function handOverToHub(access: HubAccess): HandOver {
   };
 }
 
+/**
+ * The record answered the referral's transaction without confirming every part (not a
+ * transaction-response, or an entry that did not succeed): the referral form words it for the GP.
+ */
+export class RecordIncompleteError extends Error {}
+
 /** What sendReferral needs of the launch: a way to the record's FHIR server, and whether it may write. */
 export interface RecordAccess {
   requester: Pick<FhirRequester, 'request' | 'fhirBaseUrl'>;
@@ -243,8 +256,9 @@ function phoneLine(provider: Provider): string {
 }
 
 /**
- * Saves the referral in the record (one transaction; a failure throws and nothing is handed over),
- * then hands it to the provider with `handOver`. Without write access it only hands over, and throws
+ * Saves the referral in the record (one transaction; a failure throws the requester's error, an
+ * answer that does not confirm every part a RecordIncompleteError, and nothing is handed over), then
+ * hands it to the provider with `handOver`. Without write access it only hands over, and throws
  * when that does not deliver (the referral would be nowhere). Resolves with what happened in each
  * place, and a `retryDelivery` when delivery failed.
  */
@@ -255,10 +269,13 @@ export async function sendReferral(
 ): Promise<SendResult> {
   const { bundle, provider } = referral;
   if (access.canWrite) {
-    await access.requester.request<Bundle>(access.requester.fhirBaseUrl, {
+    const answer = await access.requester.request<Bundle | undefined>(access.requester.fhirBaseUrl, {
       method: 'POST',
       body: JSON.stringify(bundle),
     });
+    if (!tookEveryPart(bundle, answer)) {
+      throw new RecordIncompleteError('The record did not confirm it saved every part of the referral.');
+    }
   }
   const delivery = await handOver(provider, bundle);
   if (!access.canWrite && (delivery.state === 'failed' || delivery.state === 'not-sent')) {

@@ -20,7 +20,7 @@ import { type PanelHub, PatientPanel } from './PatientPanel.js';
 import { PromptDialog } from './PromptDialog.js';
 import type { SendResult } from './ReferralForm.js';
 import type { DeclinedReferral } from './referralFormState.js';
-import type { AppContext, SmartSession } from './types.js';
+import type { AppContext, Delivery, SentReferral, SmartSession } from './types.js';
 
 export interface ReferralToSend {
   /** The transaction Bundle (ServiceRequest, Consent, Task, any employment Observations). */
@@ -73,12 +73,14 @@ export function App(props: AppProps) {
   const providers = context.config.directory.providers;
   const patientKey = patientKeyOf(record.patient, session.requester?.fhirBaseUrl);
   const [feedbackVersion, setFeedbackVersion] = useState(0);
-  const [sent, setSent] = useState<ExistingReferral[]>([]);
+  // Referrals sent in this launch: they suppress prompts and show on the panel until the record does.
+  const [sent, setSent] = useState<SentReferral[]>([]);
   const [view, setView] = useState<View>({ kind: 'main' });
   const panelHeading = useRef<HTMLHeadingElement>(null);
-  // Prompts shown this launch (card uuid → rule id), and the prompt a "Refer now" came from.
+  // Prompts shown this launch (card uuid → rule id), and the prompt a "Refer now" came from: its
+  // feedback is kept back until the referral is sent, so cancelling the form brings the prompt back.
   const promptRules = useRef(new Map<string, string>());
-  const referFrom = useRef<{ card: string; ruleId: string } | undefined>(undefined);
+  const referFrom = useRef<{ feedback: PromptFeedback; ruleId?: string | undefined } | undefined>(undefined);
   const reportEvent = props.onPromptEvent;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: feedbackVersion re-reads the store.
@@ -90,7 +92,12 @@ export function App(props: AppProps) {
         unreadable: record.unreadable,
         rules: context.config.rules,
         today,
-        referrals: [...existingReferrals(record), ...sent],
+        referrals: [
+          ...existingReferrals(record),
+          ...sent.map(
+            (s): ExistingReferral => ({ ref: `referral/${s.id}`, authoredOn: s.date, active: true }),
+          ),
+        ],
         feedback: feedbackStore.list(patientKey),
         directory: providers,
       }),
@@ -101,8 +108,10 @@ export function App(props: AppProps) {
 
   const onFeedback = useCallback(
     (feedback: PromptFeedback, answer?: 'refer' | 'self-referral') => {
-      feedbackStore.record(patientKey, feedback);
       const ruleId = promptRules.current.get(feedback.card);
+      // Refer now is an answer only once the referral is sent (see send).
+      if (answer === 'refer') referFrom.current = { feedback, ruleId };
+      else feedbackStore.record(patientKey, feedback);
       if (ruleId !== undefined && reportEvent) {
         const base = { card: feedback.card, ruleId, at: feedback.outcomeTimestamp };
         if (feedback.outcome === 'snoozed')
@@ -118,7 +127,6 @@ export function App(props: AppProps) {
             reasonCode: feedback.overrideReason?.reason?.code ?? 'other',
           });
         else if (answer === 'self-referral') reportEvent({ ...base, action: 'self-referral' });
-        else if (answer === 'refer') referFrom.current = { card: feedback.card, ruleId };
       }
       setFeedbackVersion((v) => v + 1);
       // With no opener to return to, focus lands on the panel once the dialog has gone.
@@ -176,35 +184,53 @@ export function App(props: AppProps) {
       serviceTypes: form.serviceTypes,
     });
     let result = await props.onSendReferral({ bundle, provider, form, identifier });
-    setSent((list) => [...list, { ref: `referral/${identifier.value}`, authoredOn: today, active: true }]);
-    // The prompt was acted on once the referral is sent (now, or when a retry gets it through).
+    const id = identifier.value;
+    const note = (delivery: Delivery | undefined) =>
+      setSent((list) => [
+        ...list.filter((s) => s.id !== id),
+        {
+          id,
+          provider,
+          serviceTypes: form.serviceTypes,
+          date: today,
+          status: result.status,
+          inRecord: result.inRecord !== false,
+          delivery,
+        },
+      ]);
+    note(result.delivery);
+    // The prompt was acted on once the referral is sent (now, or when a retry gets it through): only
+    // then is "Refer now" recorded, and reported to the hub.
     const from = referFrom.current;
-    if (from !== undefined && reportEvent) {
-      const referred = () => {
-        if (referFrom.current !== from) return;
-        referFrom.current = undefined;
-        reportEvent({
-          ...from,
+    const referred = () => {
+      if (from === undefined || referFrom.current !== from) return;
+      referFrom.current = undefined;
+      feedbackStore.record(patientKey, from.feedback);
+      setFeedbackVersion((v) => v + 1);
+      if (from.ruleId !== undefined)
+        reportEvent?.({
+          card: from.feedback.card,
+          ruleId: from.ruleId,
           action: 'referred',
           at: now().toISOString(),
-          referralId: identifier.value,
+          referralId: id,
           providerId: provider.id,
         });
+    };
+    const isSent = (state: string | undefined) =>
+      state === undefined || state === 'delivered' || state === 'queued';
+    if (isSent(result.delivery?.state)) referred();
+    else if (result.retryDelivery) {
+      const retry = result.retryDelivery;
+      result = {
+        ...result,
+        retryDelivery: async () => {
+          const delivery = await retry();
+          note(delivery);
+          if (isSent(delivery.state)) referred();
+          return delivery;
+        },
       };
-      const isSent = (state: string | undefined) =>
-        state === undefined || state === 'delivered' || state === 'queued';
-      if (isSent(result.delivery?.state)) referred();
-      else if (result.retryDelivery) {
-        const retry = result.retryDelivery;
-        result = {
-          ...result,
-          retryDelivery: async () => {
-            const delivery = await retry();
-            if (isSent(delivery.state)) referred();
-            return delivery;
-          },
-        };
-      }
     }
     return result;
   };
@@ -229,6 +255,8 @@ export function App(props: AppProps) {
               canWrite={session.canWrite}
               onSend={send}
               onClose={() => {
+                // Closed without the referral sent: the prompt it came from is back.
+                referFrom.current = undefined;
                 setView({ kind: 'main' });
                 setTimeout(() => panelHeading.current?.focus(), 0);
               }}
@@ -261,6 +289,7 @@ export function App(props: AppProps) {
             onRefer={(declined) => setView({ kind: 'form', declined })}
             headingRef={panelHeading}
             hub={props.hub}
+            sent={sent}
           />
         </main>
       </div>

@@ -8,10 +8,11 @@
  * words), its timeline, and, until it is completed, cancelled or declined, *Request cancellation*.
  * Completed: the provider's outcome (ReferralOutcome.tsx). Declined: the reason, the provider's phone
  * and *Refer to another provider*. Did not attend: said plainly. Referrals in the record the hub does not
- * know still show as the record has them; if the hub cannot be asked, one line says so.
+ * know still show as the record has them; if the hub cannot be asked, one line says so. Referrals sent
+ * in this launch (`sent`) show, with where each is, until the record or the hub lists them.
  */
 import { type RefObject, useEffect, useId, useRef, useState } from 'react';
-import type { Provider } from '../../domain/directory.js';
+import { type Provider, SERVICE_TYPE_LABELS } from '../../domain/directory.js';
 import type { Episode } from '../../domain/episodes.js';
 import { conditionName } from '../../domain/evaluate.js';
 import { BUSINESS_STATUS_WORDS, type BusinessStatus } from '../../domain/outcomeCodes.js';
@@ -20,6 +21,7 @@ import { canCancel, type HubReferral, HubReferralsError } from '../hubReferrals.
 import { formatDate, referralStatusLabel, summariseReferrals, type TagColour } from './format.js';
 import { ReferralOutcomeView } from './ReferralOutcome.js';
 import type { DeclinedReferral } from './referralFormState.js';
+import type { SentReferral } from './types.js';
 
 /** The practice's referral hub, for this patient. */
 export interface PanelHub {
@@ -40,6 +42,8 @@ export interface PatientPanelProps {
   headingRef?: RefObject<HTMLHeadingElement | null>;
   /** The practice's referral hub, when the practice has one: the panel shows the referrals' progress. */
   hub?: PanelHub | undefined;
+  /** Referrals sent in this launch, listed until the record or the hub lists them. */
+  sent?: readonly SentReferral[];
 }
 
 type HubState =
@@ -72,6 +76,30 @@ function businessLine(referral: HubReferral): string | undefined {
   return code === 'scheduled' && referral.appointmentDate
     ? `${words} for ${formatDate(referral.appointmentDate)}`
     : words;
+}
+
+/** A referral sent in this launch: its state, provider, services and date, and where it is. */
+function SentItem({ referral: r }: { referral: SentReferral }) {
+  const name = r.provider.name;
+  const state = r.delivery?.state;
+  const missing = state === 'failed' || state === 'not-sent';
+  const status = missing ? { text: 'Not delivered', colour: 'red' } : referralStatusLabel(r.status);
+  const where = `${r.inRecord ? 'In' : 'Not in'} the patient’s record${
+    state === 'delivered'
+      ? '; delivered'
+      : state === 'queued'
+        ? '; with the referral hub for delivery'
+        : missing
+          ? `; not delivered: phone them on ${r.provider.contact.phone}`
+          : ''
+  }.`;
+  return (
+    <li data-sent={r.id}>
+      <strong className={`nhsuk-tag nhsuk-tag--${status.colour} fp-tag`}>{status.text}</strong> {name},{' '}
+      {formatDate(r.date)}: {r.serviceTypes.map((t) => SERVICE_TYPE_LABELS[t]).join(', ')}
+      <p className="nhsuk-body-s fp-referral-note">{where}</p>
+    </li>
+  );
 }
 
 /** "Phone Pennine on 0113 496 0000" (the number kept on one line) or, without a number, "Phone Pennine". */
@@ -340,6 +368,7 @@ export function PatientPanel({
   onRefer,
   headingRef,
   hub,
+  sent = [],
 }: PatientPanelProps) {
   const id = useId();
   const { state: hubState, replace } = useHubReferrals(hub);
@@ -351,6 +380,7 @@ export function PatientPanel({
   const refer = () => onRefer(declined);
   const onHub = new Set(hubReferrals.map((r) => r.id));
   const referrals = summariseReferrals(record.referrals).filter((r) => !onHub.has(r.key));
+  const sentNow = sent.filter((r) => !onHub.has(r.id) && !referrals.some((k) => k.key === r.id));
   const providerName = (performer: string | undefined) =>
     performer === undefined
       ? 'Provider not recorded'
@@ -427,8 +457,15 @@ export function PatientPanel({
           ))}
         </ul>
       )}
+      {sentNow.length > 0 && (
+        <ul className="nhsuk-list fp-compact-list" aria-label="Referrals sent just now">
+          {sentNow.map((r) => (
+            <SentItem key={r.id} referral={r} />
+          ))}
+        </ul>
+      )}
       {referrals.length === 0 ? (
-        hubReferrals.length === 0 && <p>No work and health referrals in the record.</p>
+        hubReferrals.length + sentNow.length === 0 && <p>No work and health referrals in the record.</p>
       ) : (
         <ul className="nhsuk-list fp-compact-list">
           {referrals.map((r) => {

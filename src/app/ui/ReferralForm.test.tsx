@@ -4,6 +4,7 @@ import type { Provider } from '../../domain/directory.js';
 import { currentEpisode, episodesOf } from '../../domain/episodes.js';
 import type { PatientFacts } from '../../domain/patient.js';
 import type { ReferralForm as DomainReferralForm } from '../../domain/referral.js';
+import { FhirRequestError } from '../smart/failures.js';
 import { ReferralForm, type SendResult } from './ReferralForm.js';
 import { deferred, sampleContext, TODAY } from './testSupport.js';
 import type { Delivery } from './types.js';
@@ -248,6 +249,57 @@ describe('ReferralForm sending', () => {
     expect(destinations()).toEqual({ record: 'Done In the patient’s record' });
   });
 
+  it.each<[string, () => Error, RegExp, RegExp]>([
+    [
+      'the session ended (401)',
+      () =>
+        new FhirRequestError('http', 'https://ehr.test/fhir', 'HTTP 401: Access token expired', {
+          status: 401,
+        }),
+      /Your session with the clinical system has ended.*open it again from the patient’s record/,
+      /stays on this screen until you close the app/,
+    ],
+    [
+      'no answer in time',
+      () =>
+        new FhirRequestError('timeout', 'https://ehr.test/fhir', 'No answer within 8000 ms', {
+          timeoutMs: 8000,
+        }),
+      /did not answer within 8 seconds/,
+      /will not create a second referral/,
+    ],
+  ])(
+    'a failed send (%s) is in plain English, keeps what was typed, and can be sent again',
+    async (_l, error, said, next) => {
+      const { send } = setup('peter', async () => {
+        throw error();
+      });
+      fillAndConsent();
+      fireEvent.change(screen.getByLabelText('Anything else the provider should know (optional)'), {
+        target: { value: 'Prefers mornings' },
+      });
+      await act(async () => {
+        fireEvent.click(screen.getByRole('button', { name: 'Send referral' }));
+      });
+      const alert = screen.getByRole('alert');
+      expect(document.activeElement).toBe(alert);
+      expect(alert.textContent).toMatch(said);
+      expect(alert.textContent).toMatch(next);
+      expect(alert.textContent).not.toMatch(/HTTP 401|8000 ms/);
+      expect((screen.getByLabelText('Phone') as HTMLInputElement).value).toBe('07700 900123');
+      expect(
+        (screen.getByLabelText('Anything else the provider should know (optional)') as HTMLTextAreaElement)
+          .value,
+      ).toBe('Prefers mornings');
+      expect(checkbox(/agrees to this referral/).checked).toBe(true);
+      expect(radio('Pennine Work and Wellbeing Case Management').checked).toBe(true);
+      await act(async () => {
+        fireEvent.click(screen.getByRole('button', { name: 'Send referral' }));
+      });
+      expect(send).toHaveBeenCalledTimes(2);
+    },
+  );
+
   it('keeps what was typed when sending fails, says what to do, and can send again', async () => {
     const { send } = setup('peter', async () => {
       throw new Error('The clinical system did not answer.');
@@ -428,7 +480,9 @@ describe('ReferralForm confirmation, place by place', () => {
     await act(async () => {
       fireEvent.click(screen.getByRole('button', { name: 'Try delivery again' }));
     });
-    expect(screen.getByRole('status').textContent).toBe(`Delivery to ${PENNINE} failed again.`);
+    expect(screen.getByRole('status').textContent).toBe(
+      `Delivery to ${PENNINE} failed again: The provider’s system had a problem (HTTP 503).`,
+    );
     expect(callout()?.textContent).toContain('The provider’s system had a problem (HTTP 503).');
     expect(callout()?.textContent).not.toContain('The connection failed.');
     await act(async () => {
@@ -436,5 +490,61 @@ describe('ReferralForm confirmation, place by place', () => {
     });
     expect(callout()?.textContent).toContain('Unexpected.');
     expect(retryDelivery).toHaveBeenCalledTimes(2);
+  });
+
+  it('a retry the referral hub takes says sent, not failed, and starts again at the heading', async () => {
+    await sendWith({
+      status: 'requested',
+      identifier: 'ref-1',
+      inRecord: true,
+      delivery: { state: 'failed', reason: 'The referral hub did not answer.' },
+      retryDelivery: async () => ({ state: 'queued' }),
+    });
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Try delivery again' }));
+    });
+    await act(async () => new Promise((resolve) => setTimeout(resolve, 0)));
+    const h1 = screen.getByRole('heading', { level: 1 });
+    expect(h1.textContent).toBe(`Referral sent to ${PENNINE}`);
+    expect(document.activeElement).toBe(h1);
+    expect(screen.getByRole('status').textContent).toBe(
+      `Sent: the referral hub has it and delivers it to ${PENNINE}.`,
+    );
+    expect(screen.getByRole('status').textContent).not.toMatch(/failed/);
+    expect(destinations().provider).toMatch(/^Sending With the referral hub/);
+    expect(callout()).toBeNull();
+  });
+
+  it.each<[string, SendResult, string]>([
+    [
+      'requested, delivered',
+      { status: 'requested', identifier: 'ref-1', delivery: { state: 'delivered' } },
+      `Status: Waiting for ${PENNINE} to accept it`,
+    ],
+    [
+      'requested, with the hub',
+      { status: 'requested', identifier: 'ref-1', delivery: { state: 'queued' } },
+      `Status: Waiting for ${PENNINE} to accept it`,
+    ],
+    [
+      'accepted already',
+      { status: 'accepted', identifier: 'ref-1', delivery: { state: 'delivered' } },
+      `Status: Accepted by ${PENNINE}`,
+    ],
+    [
+      'requested, delivery failed',
+      {
+        status: 'requested',
+        identifier: 'ref-1',
+        delivery: { state: 'failed', reason: 'No answer.' },
+      },
+      `Status: Requested, but ${PENNINE} does not have it yet`,
+    ],
+  ])('shows the referral’s status in words: %s', async (_label, result, words) => {
+    await sendWith(result);
+    const status = document.querySelector('.fp-referral-status');
+    expect(status?.textContent).toBe(words);
+    // Next to where the referral is.
+    expect(status?.previousElementSibling?.textContent).toBe('Where the referral is');
   });
 });

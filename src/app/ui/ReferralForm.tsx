@@ -21,13 +21,13 @@ import {
   type ReferralForm as DomainReferralForm,
   describeConsent,
   GENERAL_WORDING,
-  ReferralInputError,
 } from '../../domain/referral.js';
-import { formatDate } from './format.js';
+import { formatDate, referralStatusLabel } from './format.js';
 import {
   type ContactMethod,
   DEFAULT_SHARE_WITH_EMPLOYER,
   type DeclinedReferral,
+  explainSendFailure,
   FIELD_IDS,
   type FieldError,
   type FieldName,
@@ -106,7 +106,7 @@ type SendState =
   | { kind: 'editing' }
   | { kind: 'sending' }
   | { kind: 'sent'; result: SendResult; provider: Provider }
-  | { kind: 'failed'; problems: string[] };
+  | { kind: 'failed'; problems: string[]; canRetry: boolean };
 
 function ErrorMessage({ id, error }: { id: string; error: FieldError | undefined }) {
   if (!error) return null;
@@ -206,11 +206,7 @@ export function ReferralForm(props: ReferralFormProps) {
       const result = await props.onSend(checked.form, provider);
       setSend({ kind: 'sent', result, provider });
     } catch (error) {
-      const problems =
-        error instanceof ReferralInputError
-          ? error.problems
-          : [error instanceof Error && error.message ? error.message : 'The connection failed.'];
-      setSend({ kind: 'failed', problems });
+      setSend({ kind: 'failed', ...explainSendFailure(error, provider) });
       sending.current = false;
     }
   };
@@ -756,8 +752,9 @@ export function ReferralForm(props: ReferralFormProps) {
               ))}
             </ul>
             <p>
-              Everything you entered is still here. Check the connection to the clinical system, then press
-              Send referral again: sending again will not create a second referral.
+              {send.canRetry
+                ? 'Everything you entered is still here. Sending again will not create a second referral.'
+                : 'Everything you entered stays on this screen until you close the app, so you can copy anything you need.'}
             </p>
           </div>
         </div>
@@ -817,8 +814,42 @@ function ShareCheckboxes(props: {
   );
 }
 
+/** The referral's state (its Task's status) in words, once the provider has it or is being sent it. */
+export function statusInWords(status: string, name: string): string {
+  switch (status) {
+    case 'requested':
+      return `Waiting for ${name} to accept it`;
+    case 'received':
+      return `${name} has received it and will accept or decline it`;
+    case 'accepted':
+      return `Accepted by ${name}`;
+    case 'rejected':
+      return `Declined by ${name}`;
+    case 'in-progress':
+      return `${name} is working with the patient`;
+    case 'completed':
+      return `Completed by ${name}`;
+    default:
+      return referralStatusLabel(status).text;
+  }
+}
+
+/** What the live region says once a retried delivery has an answer. */
+function retryAnnouncement(delivery: Delivery, name: string): string {
+  switch (delivery.state) {
+    case 'delivered':
+      return `Delivered to ${name}.`;
+    case 'queued':
+      return `Sent: the referral hub has it and delivers it to ${name}.`;
+    case 'failed':
+      return `Delivery to ${name} failed again: ${delivery.reason}`;
+    default:
+      return `Not sent to ${name}: ${delivery.reason}`;
+  }
+}
+
 /**
- * After sending: where the referral is, place by place ("In the patient’s record", "Delivered to …"),
+ * After sending: the referral's status in words, where the referral is, place by place ("In the patient’s record", "Delivered to …"),
  * and its reference. When it did not reach the provider the page says so plainly, gives the provider’s
  * phone (and email) and, after a failure, offers *Try delivery again* (a resend creates nothing twice).
  */
@@ -852,11 +883,10 @@ function Confirmation(props: {
     busy.current = false;
     setRetrying(false);
     setDelivery(next);
-    setAnnouncement(
-      next.state === 'delivered' ? `Delivered to ${name}.` : `Delivery to ${name} failed again.`,
-    );
-    // The button goes when delivery succeeds: start again at the heading.
-    if (next.state === 'delivered') setTimeout(() => headingRef.current?.focus(), 0);
+    setAnnouncement(retryAnnouncement(next, name));
+    // The button goes when the provider or the hub has it: start again at the heading.
+    if (next.state === 'delivered' || next.state === 'queued')
+      setTimeout(() => headingRef.current?.focus(), 0);
   };
 
   const heading = delivered
@@ -887,6 +917,10 @@ function Confirmation(props: {
       )}
 
       <h2 className="nhsuk-heading-xs">Where the referral is</h2>
+      <p className="fp-referral-status" data-status={result.status}>
+        <strong>Status:</strong>{' '}
+        {delivered ? statusInWords(result.status, name) : `Requested, but ${name} does not have it yet`}
+      </p>
       <ul className="nhsuk-list fp-destinations">
         <li data-destination="record">
           {inRecord ? (

@@ -1,7 +1,8 @@
 /**
  * The referral form's state, kept apart from the React component so it can be tested on its own:
  * the prefill from the record, the mapping to the domain's ReferralFormInput, and validation with
- * ReferralFormSchema into field errors the error summary links to.
+ * ReferralFormSchema into field errors the error summary links to, and a failed send in plain English
+ * (explainSendFailure).
  */
 import {
   type EmploymentStatus,
@@ -24,7 +25,10 @@ import {
   type ReferralForm,
   type ReferralFormInput,
   ReferralFormSchema,
+  ReferralInputError,
 } from '../../domain/referral.js';
+import { outcomeText, RecordIncompleteError } from '../deliver.js';
+import { classifyFailure, FhirRequestError } from '../smart/failures.js';
 import { languageName } from './format.js';
 
 export type ContactMethod = ReferralFormInput['contact']['preferredMethod'];
@@ -344,4 +348,107 @@ export function validateFormState(
   errors.sort((a, b) => order.indexOf(a.field) - order.indexOf(b.field));
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };
   return { ok: true, form: parsed.data };
+}
+
+/** Why a referral was not sent, in plain English, and whether pressing Send again can help. */
+export interface SendFailure {
+  problems: string[];
+  /** False when sending again cannot work as things are (the session ended, no permission). */
+  canRetry: boolean;
+}
+
+/**
+ * What the clinical system said about a refused request: the OperationOutcome's text from the
+ * requester's error message (fhirclient puts the JSON body after the status line; the fetch requester
+ * puts the outcome's text after `HTTP <status>: `), or nothing when it said nothing readable.
+ */
+function serverSaid(message: string): string | undefined {
+  const brace = message.indexOf('{');
+  if (brace >= 0) {
+    try {
+      const text = outcomeText(JSON.parse(message.slice(brace)));
+      if (text) return text;
+    } catch {
+      // not JSON after all
+    }
+  }
+  const text = /^HTTP \d+: ([\s\S]+)$/.exec(message)?.[1]?.trim();
+  return text && !text.startsWith('<') && !text.startsWith('{') ? text : undefined;
+}
+
+/**
+ * A failed send (saving to the record, or handing over without write access) in words a GP can act
+ * on: what happened, that nothing went to the provider, and what to do next. Uses the requester's
+ * FhirRequestError kinds and the launch's classifyFailure for an ended session.
+ */
+export function explainSendFailure(
+  error: unknown,
+  provider: Pick<Provider, 'name' | 'contact'>,
+): SendFailure {
+  if (error instanceof ReferralInputError) return { problems: error.problems, canRetry: true };
+  const name = provider.name;
+  const phone = `phone ${name} on ${provider.contact.phone}`;
+  const retry = (text: string) => ({ problems: [text], canRetry: true });
+  const message = error instanceof Error ? error.message : '';
+  const status = error instanceof FhirRequestError ? error.status : (error as { status?: unknown })?.status;
+  const said = typeof status === 'number' ? serverSaid(message) : undefined;
+  const saidText = said ? ` It said: “${said.replace(/\.$/, '')}”.` : '';
+  const notSent = `Nothing was sent to ${name}.`;
+  if (error instanceof RecordIncompleteError) {
+    return retry(
+      `The clinical system answered without confirming it saved every part of the referral (the request, the patient’s consent and its task), so the record may not have every part. ${notSent} Press Send referral again: the parts already saved are not saved twice.`,
+    );
+  }
+  if (status === 401 || (status === undefined && classifyFailure(error).kind === 'token-expired')) {
+    return {
+      problems: [
+        `Your session with the clinical system has ended, so the referral was not saved in the record. ${notSent} Close the app and open it again from the patient’s record, then refer again.`,
+      ],
+      canRetry: false,
+    };
+  }
+  if (status === 403) {
+    return {
+      problems: [
+        `The clinical system does not allow this app to save referrals in this patient’s record, so the referral was not saved. ${notSent} Ask your practice IT lead to check the app’s permissions; to refer now, ${phone}.`,
+      ],
+      canRetry: false,
+    };
+  }
+  if (status === 409 || status === 412) {
+    return retry(
+      `The clinical system refused the referral because it clashes with what the record already holds.${saidText} ${notSent} Check the patient’s referrals in the record, then press Send referral again; if it happens again, tell your practice IT lead.`,
+    );
+  }
+  if (status === 422) {
+    return retry(
+      `The clinical system did not accept the referral’s details.${saidText} ${notSent} Check the details below, then press Send referral again; if it happens again, tell your practice IT lead.`,
+    );
+  }
+  if (typeof status === 'number' && status >= 500) {
+    return retry(
+      `The clinical system had a problem and did not save the referral (error ${status}).${saidText} ${notSent} Press Send referral again in a minute; if it keeps happening, tell your practice IT lead.`,
+    );
+  }
+  if (typeof status === 'number') {
+    return retry(
+      `The clinical system refused the referral (error ${status}).${saidText} ${notSent} Press Send referral again; if it happens again, tell your practice IT lead, and to refer now, ${phone}.`,
+    );
+  }
+  if (error instanceof FhirRequestError && error.reason === 'timeout') {
+    const seconds = Math.max(2, Math.round((error.timeoutMs ?? 8000) / 1000));
+    return retry(
+      `The clinical system did not answer within ${seconds} seconds, so the app cannot tell whether it saved the referral. ${notSent} Press Send referral again: if the first attempt was saved, it is not saved twice.`,
+    );
+  }
+  if (error instanceof FhirRequestError || error instanceof TypeError) {
+    return retry(
+      `The app could not reach the clinical system to save the referral: the connection failed. ${notSent} Check your network connection, then press Send referral again.`,
+    );
+  }
+  // The app's own failures (src/app/deliver.ts) are already plain English.
+  return retry(
+    message ||
+      `The referral could not be sent. ${notSent} Press Send referral again; if it happens again, ${phone}.`,
+  );
 }

@@ -6,6 +6,8 @@ export type { AppContext } from '../load/index.js';
 export { LAUNCH_FAILURE_KINDS, type LaunchFailure, type LaunchFailureKind } from '../smart/failures.js';
 export type { FhirRequester, SmartSession } from '../smart/index.js';
 
+import type { CalendarDate } from '../../domain/dates.js';
+import type { Provider } from '../../domain/directory.js';
 import type { Delivery } from '../deliver.js';
 
 export type { Delivery } from '../deliver.js';
@@ -22,4 +24,19 @@ export interface SendResult {
   delivery?: Delivery;
   /** Hands it to the provider again, when delivery failed (a resend creates no second referral). */
   retryDelivery?: () => Promise<Delivery>;
+}
+
+/** A referral the GP sent in this launch, as the patient panel lists it until the record or hub does. */
+export interface SentReferral {
+  /** The referral's business identifier value (the hub's referral id). */
+  id: string;
+  provider: Provider;
+  serviceTypes: readonly Provider['services'][number][];
+  /** The day it was sent. */
+  date: CalendarDate;
+  /** The referral's state (its Task's status). */
+  status: string;
+  inRecord: boolean;
+  /** What became of handing it to the provider, after any retry. */
+  delivery?: Delivery | undefined;
 }
