@@ -28,7 +28,15 @@ import { createFhirServer, type SandboxFhirServer, type SandboxHandler } from '.
 import { createSandboxOidc, type SandboxOidc, sandboxStaffAccounts } from './oidc.js';
 import { SANDBOX_PAGE_STYLE } from './pageStyle.js';
 import { createProviderEndpoints, type ProviderEndpoints } from './providers.js';
-import { type IntrospectionClient, smartHandler, verifyAccessToken } from './smartAuth.js';
+import {
+  getSimulatedError,
+  type IntrospectionClient,
+  SIMULATED_ERRORS,
+  type SimulatedError,
+  setSimulatedError,
+  smartHandler,
+  verifyAccessToken,
+} from './smartAuth.js';
 import { SANDBOX_PRACTICE, VIGNETTE_INDEX } from './vignettes.js';
 
 export interface SandboxOptions {
@@ -80,12 +88,41 @@ export interface RunningSandbox {
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 
-/** The index page at `/`: what is running and where (the EHR page comes later). */
-export function indexPage(origin: string): string {
+/** What each simulated error does, in the words the index page shows. */
+export const SIMULATED_ERROR_WORDS: Record<SimulatedError, string> = {
+  invalid_scope:
+    'Scopes not granted: tokens carry fewer scopes than the app asked for (no writing, no refresh)',
+  expired_token: 'Token expired: access tokens are issued already expired',
+  access_denied: 'Access refused: sign-in sends the app back with access_denied',
+  server_error: 'Server failure: the token endpoint answers 500',
+};
+
+export interface IndexPageOptions {
+  /** The simulated error switched on now, if any. */
+  simulated?: SimulatedError | undefined;
+  /** The referral hub started alongside: its origin (its provider inbox and IT-lead console are linked). */
+  hubUrl?: string | undefined;
+}
+
+/** The index page at `/`: what is running and where, and the switch for simulated sign-in errors. */
+export function indexPage(origin: string, options: IndexPageOptions = {}): string {
   const patients = VIGNETTE_INDEX.map(
     (v) =>
       `<li><a href="/fhir/Patient/${encodeURIComponent(v.key)}">${escapeHtml(v.name)}</a> <span class="key">(${escapeHtml(v.key)})</span><p>${escapeHtml(v.summary)}</p></li>`,
   ).join('\n');
+  const hub = options.hubUrl
+    ? `<li>Referral hub at ${escapeHtml(options.hubUrl)}: it delivers the app’s referrals to the providers. <a href="${escapeHtml(options.hubUrl)}/inbox/">Provider inbox</a> and <a href="${escapeHtml(options.hubUrl)}/admin/">IT lead console</a> (sign in as a synthetic staff member)</li>`
+    : '';
+  const on = options.simulated;
+  const radios = [
+    ['none', 'None: everything works normally'],
+    ...SIMULATED_ERRORS.map((k) => [k, SIMULATED_ERROR_WORDS[k]]),
+  ]
+    .map(
+      ([value, label], i) =>
+        `<div class="radio"><input type="radio" id="simulate-${i}" name="error" value="${value}"${(on ?? 'none') === value ? ' checked' : ''}><label for="simulate-${i}">${escapeHtml(label as string)}</label></div>`,
+    )
+    .join('\n');
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>fitnote-prompt sandbox EHR</title>
@@ -93,6 +130,13 @@ export function indexPage(origin: string): string {
 <style>${SANDBOX_PAGE_STYLE}  li { margin: .5rem 0; overflow-wrap: anywhere; }
   li p { margin: 0; color: #4c6272; }
   .key { color: #4c6272; }
+  .status { background: #fff; border-left: 6px solid ${on ? '#d5281b' : '#007f3b'}; padding: .5rem 1rem; margin: .5rem 0 1rem; }
+  fieldset { border: 0; padding: 0; margin: 0 0 1rem; }
+  legend { font-weight: 700; margin-bottom: .5rem; }
+  .radio { display: flex; align-items: flex-start; gap: .5rem; margin: .5rem 0; }
+  .radio input { width: 24px; height: 24px; margin: 0; flex: none; }
+  button { font: inherit; font-weight: 600; color: #fff; background: #007f3b; border: 0; border-radius: 4px; box-shadow: 0 4px 0 #00401e; padding: .5rem 1rem; min-height: 44px; cursor: pointer; }
+  button:focus, input:focus { outline: 3px solid #ffeb3b; box-shadow: 0 0 0 6px #212b32; }
 </style></head>
 <body>
 <main>
@@ -101,10 +145,21 @@ export function indexPage(origin: string): string {
 <ul>
 <li>EHR: <a href="/ehr/">patient list</a>, each record with the app beside it</li>
 <li>FHIR R4 server: <a href="/fhir/metadata">${escapeHtml(origin)}/fhir</a> (CapabilityStatement at /fhir/metadata)</li>
-<li>Providers: <a href="/providers/">what each provider has received</a> (their own FHIR endpoints, where the app delivers referrals)</li>
+<li>Providers: <a href="/providers/">what each provider has received</a> (their own FHIR endpoints, where the hub delivers referrals)</li>
+${hub}
 <li>SMART configuration: <a href="/fhir/.well-known/smart-configuration">/fhir/.well-known/smart-configuration</a></li>
 <li>Staff sign-in (provider inbox, practice IT leads): the OpenID provider at <a href="/oidc/.well-known/openid-configuration">/oidc</a>, with synthetic staff accounts</li>
 </ul>
+<h2 id="simulated-errors">Simulated sign-in errors</h2>
+<p>Switch one on to see how the app handles it; it applies to every launch until switched off.</p>
+<p class="status" role="status">${on ? `On now: ${escapeHtml(SIMULATED_ERROR_WORDS[on])}.` : 'None is on: sign-in works normally.'}</p>
+<form method="post" action="/simulate">
+<fieldset>
+<legend>Simulated error</legend>
+${radios}
+</fieldset>
+<button type="submit">Switch</button>
+</form>
 <h2>Patients</h2>
 <p>FHIR requests need an access token unless the sandbox was started open.</p>
 <ul>
@@ -209,15 +264,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       }
       if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
         const origin = `http://${req.headers.host ?? 'localhost'}`;
-        const html = indexPage(origin);
+        const html = indexPage(origin, { simulated: getSimulatedError(), hubUrl: hub?.url });
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
         res.end(req.method === 'HEAD' ? undefined : html);
+        return;
+      }
+      if (url.pathname === '/simulate') {
+        await simulateForm(req, res);
         return;
       }
       plainError(
         res,
         404,
-        `There is nothing at ${url.pathname}. The sandbox serves /, /ehr/, /fhir, /auth and /providers/.`,
+        `There is nothing at ${url.pathname}. The sandbox serves its index at /, the EHR at /ehr/, the FHIR server at /fhir, SMART sign-in at /auth/, the app at /app/ and /launch/, the practice configuration at /config/A99999.json, the providers at /providers/ and staff sign-in at /oidc/.`,
       );
     } catch (err) {
       plainError(
@@ -227,6 +286,54 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       );
     }
   };
+  /** `POST /simulate`: the index page's form (same-origin only) switches the simulated error, then back to `/`. */
+  const simulateForm = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') {
+      res.writeHead(405, { Allow: 'POST', 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Switch simulated errors with the form on the sandbox index page (POST).\n');
+      return;
+    }
+    const host = req.headers.host ?? '';
+    const from = req.headers.origin ?? req.headers.referer;
+    let sameOrigin = false;
+    try {
+      sameOrigin =
+        from !== undefined &&
+        new URL(from).host === host &&
+        LOOPBACK_HOSTS.has(new URL(from).hostname.replace(/^\[|\]$/g, ''));
+    } catch {
+      sameOrigin = false;
+    }
+    if (!sameOrigin || (req.headers['sec-fetch-site'] ?? 'same-origin') !== 'same-origin') {
+      plainError(res, 403, 'Switch simulated errors from the sandbox index page itself.');
+      return;
+    }
+    if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) {
+      plainError(res, 415, 'Send the form as application/x-www-form-urlencoded (as the index page does).');
+      return;
+    }
+    let body = '';
+    for await (const chunk of req) {
+      body += (chunk as Buffer).toString('utf8');
+      if (body.length > 4096) {
+        plainError(res, 413, 'The form is larger than the sandbox accepts. Use the index page.');
+        return;
+      }
+    }
+    const choice = new URLSearchParams(body).get('error') ?? '';
+    if (choice !== 'none' && !(SIMULATED_ERRORS as readonly string[]).includes(choice)) {
+      plainError(
+        res,
+        400,
+        `"${choice}" is not a simulated error. Choose none or one of ${SIMULATED_ERRORS.join(', ')}.`,
+      );
+      return;
+    }
+    setSimulatedError(choice === 'none' ? undefined : (choice as SimulatedError));
+    res.writeHead(303, { Location: '/#simulated-errors', 'Cache-Control': 'no-store' });
+    res.end();
+  };
+
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
