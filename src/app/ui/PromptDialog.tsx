@@ -457,7 +457,6 @@ function SnoozeView(props: SubViewProps & { today: CalendarDate; onSnooze(until?
               </label>
             </div>
             <div className="nhsuk-radios__item">
-              {/* biome-ignore lint/a11y/useAriaPropsSupportedByRole: NHS.UK conditional reveal (radios.mjs sets aria-expanded on the radio). */}
               <input
                 className="nhsuk-radios__input"
                 id={`${id}-date`}
@@ -465,8 +464,9 @@ function SnoozeView(props: SubViewProps & { today: CalendarDate; onSnooze(until?
                 name={`${id}-snooze`}
                 checked={choice === 'date'}
                 onChange={() => setChoice('date')}
+                // NHS.UK's conditional reveal names the revealed field; its aria-expanded is left out: ARIA
+                // does not allow it on a radio (axe: aria-allowed-attr), the checked state says the same.
                 aria-controls={`${id}-conditional`}
-                aria-expanded={choice === 'date'}
               />
               <label className="nhsuk-label nhsuk-radios__label" htmlFor={`${id}-date`}>
                 From a date
