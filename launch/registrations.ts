@@ -20,6 +20,14 @@ export interface LaunchRegistration {
   scope: string;
   /** Where the authorization server sends the browser back; relative URLs resolve against the launch page. */
   redirectUri: string;
+  /**
+   * Where this deployment's practice configuration (prompt rules and provider directory) comes from:
+   * a URL template in which `{ods}` is replaced by the practice's ODS code, e.g. the referral hub's
+   * `https://hub.example.nhs.uk/config/{ods}.json`. Relative URLs resolve against the app's page.
+   * Default `/config/{ods}.json` on the app's own origin. The app finds it after the redirect by
+   * matching the session's FHIR base against these same registrations (configUrlForServer).
+   */
+  configUrl?: string;
 }
 
 /** The page the authorization server returns to (the app itself), relative to the launch page's origin. */
@@ -78,4 +86,17 @@ export function registrationFor(
   return registrations.find((r) =>
     typeof r.issMatch === 'function' ? r.issMatch(iss) : r.issMatch.test(iss),
   );
+}
+
+/**
+ * The practice configuration URL template for the FHIR server a session is with: the configUrl of
+ * the registration that matches it, as on the launch page (the session's server URL is the launch's
+ * `iss`); undefined (the app's default) when that registration sets none or none matches.
+ */
+export function configUrlForServer(
+  serverUrl: string | undefined,
+  registrations: readonly LaunchRegistration[] = REGISTRATIONS,
+): string | undefined {
+  if (!serverUrl) return undefined;
+  return registrationFor(serverUrl, registrations)?.configUrl;
 }

@@ -1,7 +1,7 @@
 /**
- * The GP app's entry (`/app/`, built by Vite from src/app/index.html): finishes the SMART launch
- * (completeLaunch), loads the patient's context (loadContext), then renders the App, or the launch
- * error screen saying in plain English why the app cannot start.
+ * The GP app's entry (`/app/`, built by Vite from src/app/index.html): openApp finishes the SMART
+ * launch, applies the EHR's style when it arrives, and loads the patient's context; then the App is
+ * rendered, or the launch error screen saying in plain English why the app cannot start.
  */
 import 'nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css';
 import './styles/app.css';
@@ -11,18 +11,10 @@ import { type HandOver, handOverToHub, handOverToProvider, sendReferral } from '
 import type { PromptEventReport, PromptEventSink } from './feedback/hubFeedback.js';
 import { LocalStorageFeedbackStore } from './feedback/index.js';
 import { hubReferralsClient } from './hubReferrals.js';
-import { type AppContext, loadContext } from './load/index.js';
-import {
-  applySmartStyle,
-  classifyFailure,
-  completeLaunch,
-  isLaunchFailure,
-  type LaunchFailure,
-  LaunchFailureError,
-  loadSmartStyle,
-  type SmartSession,
-} from './smart/index.js';
-import { App, LaunchErrorScreen } from './ui/index.js';
+import type { AppContext } from './load/loadContext.js';
+import { type ContextLoader, openApp } from './load/openApp.js';
+import { applySmartStyle, classifyFailure, type LaunchFailure, type SmartSession } from './smart/index.js';
+import { App } from './ui/App.js';
 import type { PanelHub } from './ui/PatientPanel.js';
 
 function Loading() {
@@ -33,12 +25,27 @@ function Loading() {
   );
 }
 
+/**
+ * The launch error screen, loaded only when the app cannot start (its words are not needed to show
+ * the prompt, so they stay out of the first script). If even that cannot load, the failure's own
+ * plain-English detail is shown.
+ */
 function showFailure(root: Root, failure: LaunchFailure): void {
   document.title = 'Fit note prompt: could not start';
-  root.render(
-    <StrictMode>
-      <LaunchErrorScreen failure={failure} onRetry={() => window.location.reload()} />
-    </StrictMode>,
+  import('./ui/LaunchErrorScreen.js').then(
+    ({ LaunchErrorScreen }) =>
+      root.render(
+        <StrictMode>
+          <LaunchErrorScreen failure={failure} onRetry={() => window.location.reload()} />
+        </StrictMode>,
+      ),
+    () =>
+      root.render(
+        <main className="fp-launch-error" data-kind={failure.kind}>
+          <h1 className="nhsuk-heading-m">The app could not start</h1>
+          <p>{failure.detail}</p>
+        </main>,
+      ),
   );
 }
 
@@ -93,30 +100,39 @@ function promptEventsFor(
   };
 }
 
+/**
+ * Set to `naive` in this tab's sessionStorage (the bench does, with an init script) to load the record
+ * with the naive loader, one resource type after another, so the bench can time it in the browser
+ * exactly like the app's own. Same record either way; only slower. The naive loader is imported only
+ * then, so it is not in the app's initial JavaScript.
+ */
+const BENCH_LOADER_KEY = 'fitnote-prompt:loader';
+
+function benchLoader(): ContextLoader | undefined {
+  let choice: string | null = null;
+  try {
+    choice = sessionStorage.getItem(BENCH_LOADER_KEY);
+  } catch {
+    return undefined;
+  }
+  if (choice !== 'naive') return undefined;
+  // Imported while the sign-in completes, so the download is not counted in the load.
+  const naive = import('./load/naive.js');
+  return async (requester, options) => (await naive).loadContextNaive(requester, options);
+}
+
 async function start(root: Root): Promise<void> {
   root.render(<Loading />);
-  const session = await completeLaunch();
-  if (isLaunchFailure(session)) {
-    showFailure(root, session);
+  const loader = benchLoader();
+  const opened = await openApp({
+    onStyle: (vars) => applySmartStyle(vars, document.documentElement),
+    ...(loader ? { loader } : {}),
+  });
+  if ('kind' in opened) {
+    showFailure(root, opened);
     return;
   }
-  const rootElement = document.documentElement;
-  void loadSmartStyle(session.tokenResponse.smart_style_url).then((vars) =>
-    applySmartStyle(vars, rootElement),
-  );
-
-  let context: AppContext;
-  try {
-    context = await loadContext(session.requester, {
-      patientId: session.tokenResponse.patient,
-      ...(session.tokenResponse.encounter ? { encounterId: session.tokenResponse.encounter } : {}),
-      ...(session.fhirUser ? { fhirUser: session.fhirUser } : {}),
-      grantedScope: session.tokenResponse.scope,
-    });
-  } catch (err) {
-    showFailure(root, err instanceof LaunchFailureError ? err.failure : classifyFailure(err, 'fhir'));
-    return;
-  }
+  const { session, context } = opened;
   const feedbackStore = new LocalStorageFeedbackStore();
   const promptEvents = promptEventsFor(session, context);
   root.render(

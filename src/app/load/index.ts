@@ -13,9 +13,9 @@ export {
   type AppContext,
   type LoadOptions,
   loadContext,
-  loadContextNaive,
   personName,
 } from './loadContext.js';
+export { loadContextNaive } from './naive.js';
 export { loadOptionsFor, type OpenAppOptions, type OpenedApp, openApp } from './openApp.js';
 export {
   type CodeRef,

@@ -3,7 +3,8 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { FhirRequestError, LaunchFailureError } from '../smart/failures.js';
 import type { FhirRequester } from '../smart/requester.js';
 import { APP_SCOPE } from '../smart/scopes.js';
-import { type LoadOptions, loadContext, loadContextNaive } from './loadContext.js';
+import { type LoadOptions, loadContext } from './loadContext.js';
+import { loadContextNaive } from './naive.js';
 
 const BASE = 'http://ehr.test/fhir';
 const peter = JSON.parse(readFileSync('examples/records/peter.json', 'utf8')) as Bundle;

@@ -9,8 +9,8 @@
  * ignored `_include`, and the practice configuration when its URL needs the practice's ODS code. So
  * on a server that honours includes a patient loads in 1 FHIR round, or 2 with the configuration.
  *
- * `loadContextNaive` reads each resource type one after another, as a first attempt would; the
- * benchmark compares the two. Both count `roundTrips`: the longest chain of requests, FHIR or
+ * `loadContextNaive` (naive.ts, its own module so the app loads it only when asked to) reads each
+ * resource type one after another, as a first attempt would; the benchmark compares the two. Both count `roundTrips`: the longest chain of requests, FHIR or
  * configuration, each waiting for the one before.
  *
  * Failures: a read the app cannot work without (the Patient, Observations, ServiceRequests) fails the
@@ -47,7 +47,7 @@ import {
 import type { FhirRequester } from '../smart/requester.js';
 import { allows } from '../smart/scopes.js';
 import { type ConfigOptions, defaultConfig, loadPracticeConfig, needsOdsCode } from './config.js';
-import { type CodeRef, fastQueries, naiveQueries, type Query, type QueryInput } from './queries.js';
+import { type CodeRef, fastQueries, type Query, type QueryInput } from './queries.js';
 
 export interface LoadOptions {
   patientId: string;
@@ -117,7 +117,8 @@ class Rounds {
   }
 }
 
-interface QueryResult {
+/** @internal shared with naive.ts */
+export interface QueryResult {
   query: Query;
   resources: Resource[];
   /** The depth (round) of the request that finished this query. */
@@ -140,7 +141,7 @@ function resourcesOf(bundle: Bundle): Resource[] {
     .map((e) => e.resource as Resource);
 }
 
-interface Loader {
+export interface Loader {
   requester: FhirRequester;
   rounds: Rounds;
   problems: string[];
@@ -212,7 +213,8 @@ async function finishQuery(
 }
 
 /** Runs one query from the start; optional queries that fail harmlessly give no resources and a problem. */
-async function runQuery(loader: Loader, query: Query, depth: number): Promise<QueryResult> {
+/** @internal shared with naive.ts */
+export async function runQuery(loader: Loader, query: Query, depth: number): Promise<QueryResult> {
   try {
     const first = await loader.rounds.at(depth + 1, () => loader.requester.request<unknown>(query.url));
     return await finishQuery(loader, query, first, depth + 1);
@@ -245,7 +247,12 @@ function capitalise(text: string): string {
 }
 
 /** Splits out the queries the granted scopes do not allow (reported), and fails if a required one is among them. */
-function allowedQueries(queries: Query[], grantedScope: string | undefined, problems: string[]): Query[] {
+/** @internal shared with naive.ts */
+export function allowedQueries(
+  queries: Query[],
+  grantedScope: string | undefined,
+  problems: string[],
+): Query[] {
   if (grantedScope === undefined) return queries;
   return queries.filter((q) => {
     const perm = q.kind === 'read' ? 'r' : 's';
@@ -294,7 +301,8 @@ function findById<T extends Resource>(
   return resources.find((r) => r.resourceType === type && r.id === id) as T | undefined;
 }
 
-function describePractice(org: Organization | undefined): { odsCode: string; name: string } {
+/** @internal shared with naive.ts */
+export function describePractice(org: Organization | undefined): { odsCode: string; name: string } {
   const odsCode = org?.identifier?.find((i) => i.system === ODS_ORGANIZATION_SYSTEM)?.value?.trim() ?? '';
   return { odsCode, name: org?.name ?? '' };
 }
@@ -326,13 +334,14 @@ function assemble(base: string, results: QueryResult[], extra: Resource[]): Bund
   return { resourceType: 'Bundle', type: 'collection', entry: entries };
 }
 
-interface Gathered {
+export interface Gathered {
   results: QueryResult[];
   practiceOrg?: Organization;
   config: Awaited<ReturnType<typeof loadPracticeConfig>>;
 }
 
-function finish(
+/** @internal shared with naive.ts */
+export function finish(
   requester: FhirRequester,
   options: LoadOptions,
   loader: Loader,
@@ -443,7 +452,8 @@ function belongsTo(resource: Resource, patientId: string): boolean {
 }
 
 /** The practice Organization: from the results, or read by reference (one more round). */
-async function practiceFor(
+/** @internal shared with naive.ts */
+export async function practiceFor(
   loader: Loader,
   patientResult: QueryResult,
 ): Promise<{ org?: Organization; depth: number }> {
@@ -461,7 +471,13 @@ async function practiceFor(
   return org ? { org, depth: result.depth } : { depth: result.depth };
 }
 
-async function configAt(loader: Loader, options: LoadOptions, odsCode: string | undefined, depth: number) {
+/** @internal shared with naive.ts */
+export async function configAt(
+  loader: Loader,
+  options: LoadOptions,
+  odsCode: string | undefined,
+  depth: number,
+) {
   try {
     return await loader.rounds.at(depth + 1, () => loadPracticeConfig(odsCode, options.config));
   } catch (err) {
@@ -489,7 +505,8 @@ function configAfter(
   return config;
 }
 
-function loaderFor(requester: FhirRequester, options: LoadOptions): Loader {
+/** @internal shared with naive.ts */
+export function loaderFor(requester: FhirRequester, options: LoadOptions): Loader {
   return {
     requester,
     rounds: new Rounds(),
@@ -603,39 +620,6 @@ export async function loadContext(requester: FhirRequester, options: LoadOptions
   }
   configPromise ??= configAfter(loader, options, earlyConfig, practicePromise);
   const [practice, config] = await Promise.all([practicePromise, configPromise]);
-  return finish(requester, options, loader, {
-    results,
-    ...(practice.org ? { practiceOrg: practice.org } : {}),
-    config,
-  });
-}
-
-/**
- * The naive loader: each resource type one after another, paging sequentially, then the practice
- * and its configuration. Same record as loadContext; many more round trips. For the benchmark.
- */
-export async function loadContextNaive(requester: FhirRequester, options: LoadOptions): Promise<AppContext> {
-  const loader = loaderFor(requester, options);
-  const queries = allowedQueries(
-    naiveQueries(queryInput(options, requester.fhirBaseUrl)),
-    options.grantedScope,
-    loader.problems,
-  );
-  const results: QueryResult[] = [];
-  let depth = 0;
-  for (const query of queries) {
-    const result = await runQuery(loader, query, depth);
-    results.push(result);
-    depth = result.depth;
-  }
-  const patientResult = results.find((r) => r.query.key === 'patient') as QueryResult;
-  const practice = await practiceFor(loader, { ...patientResult, depth });
-  const config = await configAt(
-    loader,
-    options,
-    describePractice(practice.org).odsCode || undefined,
-    practice.depth,
-  );
   return finish(requester, options, loader, {
     results,
     ...(practice.org ? { practiceOrg: practice.org } : {}),

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { LaunchRegistration } from '../../../launch/registrations.js';
 import type { ReadyClient } from '../smart/launch.js';
 import { APP_SCOPE } from '../smart/scopes.js';
+import { loadContextNaive } from './naive.js';
 import { openApp } from './openApp.js';
 
 const BASE = 'http://ehr.test/fhir';
@@ -32,7 +34,11 @@ const style = (async () => new Response(JSON.stringify({ color_text: '#333' })))
 
 describe('openApp', () => {
   it('completes the launch, then loads the context and the style', async () => {
+    let styled: Record<string, string> | undefined;
     const opened = await openApp({
+      onStyle: (vars) => {
+        styled = vars;
+      },
       launch: {
         ready: async () =>
           readyClient({ scope: APP_SCOPE, patient: 'peter', smart_style_url: 'http://ehr.test/style.json' }),
@@ -48,7 +54,8 @@ describe('openApp', () => {
     if ('kind' in opened) throw new Error(opened.detail);
     expect(opened.context.record.notes).toHaveLength(2);
     expect(opened.context.user.reference).toBe('Practitioner/gp-1');
-    expect(opened.style).toEqual({ '--smart-color-text': '#333' });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(styled).toEqual({ '--smart-color-text': '#333' });
     expect(opened.session.canWrite).toBe(true);
   });
 
@@ -64,5 +71,70 @@ describe('openApp', () => {
     };
     const opened = await openApp({ launch: { ready: async () => client } });
     expect(opened).toMatchObject({ kind: 'token-expired' });
+  });
+
+  /** fetch for the config, recording each URL asked for. */
+  const configFetch = (asked: string[]) =>
+    (async (input: RequestInfo | URL) => {
+      asked.push(String(input));
+      return new Response('', { status: 404 });
+    }) as typeof fetch;
+  const registration = (configUrl?: string): LaunchRegistration => ({
+    name: 'Test EHR',
+    issMatch: (iss) => iss === BASE,
+    clientId: 'x',
+    scope: APP_SCOPE,
+    redirectUri: '/app/',
+    ...(configUrl ? { configUrl } : {}),
+  });
+
+  it.each([
+    [
+      'the registration’s config URL (the hub on another origin)',
+      [registration('https://hub.test/config/{ods}.json')],
+      'https://hub.test/config/A99999.json',
+    ],
+    ['the default when the registration names none', [registration()], 'http://app.test/config/A99999.json'],
+    [
+      'the default when no registration matches the session’s server',
+      [{ ...registration('https://hub.test/config/{ods}.json'), issMatch: () => false }],
+      'http://app.test/config/A99999.json',
+    ],
+  ])('the loader reads the practice configuration from %s', async (_label, registrations, url) => {
+    const asked: string[] = [];
+    const opened = await openApp({
+      launch: { ready: async () => readyClient({ scope: APP_SCOPE, patient: 'peter' }), registrations },
+      load: { config: { baseUrl: 'http://app.test/app/', fetch: configFetch(asked) } },
+    });
+    if ('kind' in opened) throw new Error(opened.detail);
+    expect(asked).toEqual([url]);
+  });
+
+  it('passes the launch’s fhirContext and encounter to the loader, and uses the loader it is given', async () => {
+    const seen: unknown[] = [];
+    const opened = await openApp({
+      launch: {
+        ready: async () =>
+          readyClient({
+            scope: APP_SCOPE,
+            patient: 'peter',
+            encounter: 'e1',
+            fhirContext: [{ reference: 'Observation/peter-fitnote-2' }],
+          }),
+      },
+      load: { config: { configUrl: 'http://config.test/{ods}.json', fetch: configFetch([]) } },
+      loader: (requester, options) => {
+        seen.push(options);
+        return loadContextNaive(requester, options);
+      },
+    });
+    if ('kind' in opened) throw new Error(opened.detail);
+    expect(seen).toEqual([
+      expect.objectContaining({
+        encounterId: 'e1',
+        fhirContext: [{ reference: 'Observation/peter-fitnote-2' }],
+      }),
+    ]);
+    expect(opened.context.roundTrips).toBeGreaterThan(5);
   });
 });

@@ -7,7 +7,12 @@
  */
 import FHIR from 'fhirclient';
 import * as z from 'zod/mini';
-import { type LaunchRegistration, REGISTRATIONS, registrationFor } from '../../../launch/registrations.js';
+import {
+  configUrlForServer,
+  type LaunchRegistration,
+  REGISTRATIONS,
+  registrationFor,
+} from '../../../launch/registrations.js';
 import { classifyFailure, type LaunchFailure, launchFailure } from './failures.js';
 import { clientRequester, DEFAULT_TIMEOUT_MS, type FhirClientLike, type FhirRequester } from './requester.js';
 import { canWriteFrom, missingReads } from './scopes.js';
@@ -45,6 +50,11 @@ export interface SmartSession {
   fhirContext: FhirContextItem[];
   /** The current access token (read at the moment of use: fhirclient may have refreshed it). */
   accessToken?(): string | undefined;
+  /**
+   * The practice configuration URL template of the launch registration matching this session's FHIR
+   * server (launch/registrations.ts `configUrl`); absent: the app's default `/config/{ods}.json`.
+   */
+  configUrl?: string;
 }
 
 /** What fhirclient's `ready()` resolves to, as far as the app uses it. */
@@ -167,6 +177,8 @@ export interface CompleteLaunchOptions {
   timeoutMs?: number;
   /** Whether this page load was a reload (default: from the Navigation Timing API). */
   reloaded?: boolean;
+  /** The launch registrations (default launch/registrations.ts), for the deployment's config URL. */
+  registrations?: readonly LaunchRegistration[];
 }
 
 /** Whether the browser says this page was reloaded (false outside a browser). */
@@ -233,5 +245,10 @@ export async function completeLaunch(
     },
   };
   if (fhirUser) session.fhirUser = fhirUser;
+  // The deployment's config URL: the registration the launch page chose for this iss is the one that
+  // matches the session's server URL (fhirclient keeps the iss as serverUrl). Matching again here
+  // needs nothing carried through the redirect, and an iss no registration matches never got this far.
+  const configUrl = configUrlForServer(client.state.serverUrl, options.registrations ?? REGISTRATIONS);
+  if (configUrl) session.configUrl = configUrl;
   return session;
 }

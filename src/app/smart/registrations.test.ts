@@ -1,5 +1,6 @@
 import {
   APP_REDIRECT,
+  configUrlForServer,
   isSandboxIss,
   type LaunchRegistration,
   REGISTRATIONS,
@@ -68,6 +69,38 @@ describe('launch registrations', () => {
       expect(p.completeInTarget).toBe(true);
       expect(p.issMatch).toBeDefined();
     }
+  });
+});
+
+describe('the deployment’s config URL', () => {
+  const regs: LaunchRegistration[] = [
+    {
+      name: 'hub',
+      issMatch: /^https:\/\/a\.example\/fhir$/,
+      clientId: 'a',
+      scope: 's',
+      redirectUri: '/',
+      configUrl: 'https://hub.example/config/{ods}.json',
+    },
+    {
+      name: 'default',
+      issMatch: /^https:\/\/b\.example\/fhir$/,
+      clientId: 'b',
+      scope: 's',
+      redirectUri: '/',
+    },
+  ];
+  it.each([
+    ['a registration that names one', 'https://a.example/fhir', 'https://hub.example/config/{ods}.json'],
+    ['a registration that names none (the default)', 'https://b.example/fhir', undefined],
+    ['a server no registration matches', 'https://c.example/fhir', undefined],
+    ['no server', undefined, undefined],
+  ])('%s', (_label, serverUrl, expected) => {
+    expect(configUrlForServer(serverUrl, regs)).toBe(expected);
+  });
+
+  it('the shipped registrations keep today’s default (/config/{ods}.json on the app’s origin)', () => {
+    for (const r of REGISTRATIONS) expect(r.configUrl).toBeUndefined();
   });
 });
 
