@@ -145,3 +145,81 @@ it('Not now until the next fit note: no prompt on relaunch; the next note, even 
     await ehr.close();
   }
 }, 60_000);
+
+it('Refer now then Cancel brings the prompt back; a referral sent answers it, through a send error and a failed delivery', async () => {
+  let page = await openAppIn(context, env.sandbox, 'peter');
+  expect(await appShowsPrompt(page)).toBe(true);
+  await page.getByRole('dialog').getByRole('button', { name: 'Refer now' }).click();
+  const formTitle = () => page.getByRole('heading', { name: 'Refer to a work and health provider' });
+  await formTitle().waitFor();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  // Nothing was sent: the prompt is back, and nothing is stored as its answer.
+  await page.getByRole('dialog').waitFor();
+  expect(await storedFeedback(page)).toEqual([]);
+
+  await page.getByRole('dialog').getByRole('button', { name: 'Refer now' }).click();
+  await formTitle().waitFor();
+  await page.getByRole('radio', { name: 'Pennine Work and Wellbeing Case Management' }).check();
+  await page.getByLabel('Anything else the provider should know (optional)').fill('Prefers mornings');
+  await page.getByLabel(/The patient agrees to this referral/).check();
+  // The record refuses the first save: the session has ended.
+  const isFhirBase = (url: URL) => /\/fhir\/?$/.test(url.pathname);
+  await page.route(isFhirBase, (route) =>
+    route.request().method() === 'POST'
+      ? route.fulfill({
+          status: 401,
+          contentType: 'application/fhir+json',
+          body: JSON.stringify({
+            resourceType: 'OperationOutcome',
+            issue: [{ severity: 'error', code: 'login', diagnostics: 'Access token expired' }],
+          }),
+        })
+      : route.continue(),
+  );
+  await page.getByRole('button', { name: 'Send referral' }).click();
+  const alert = page.getByRole('alert');
+  await alert.getByText('The referral was not sent').waitFor();
+  expect(await alert.textContent()).toMatch(/Your session with the clinical system has ended/);
+  expect(await alert.textContent()).not.toMatch(/HTTP 401/);
+  expect(await page.getByLabel('Anything else the provider should know (optional)').inputValue()).toBe(
+    'Prefers mornings',
+  );
+  await checkScreen(page, 'referral-send-error-400', { dir: '/tmp/shots' });
+  await page.close();
+
+  // As the error says, the GP opens the app again: nothing was sent, so the prompt is there.
+  page = await openAppIn(context, env.sandbox, 'peter');
+  expect(await appShowsPrompt(page)).toBe(true);
+  expect(await storedFeedback(page)).toEqual([]);
+  await page.getByRole('dialog').getByRole('button', { name: 'Refer now' }).click();
+  await page.getByRole('radio', { name: 'Pennine Work and Wellbeing Case Management' }).check();
+  await page.getByLabel(/The patient agrees to this referral/).check();
+
+  // The record takes it; the hub does not answer: saved, not delivered.
+  const isHubPost = (url: URL) => url.pathname === '/referrals';
+  await page.route(isHubPost, (route) =>
+    route.request().method() === 'POST' ? route.abort('connectionrefused') : route.continue(),
+  );
+  await page.getByRole('button', { name: 'Send referral' }).click();
+  await page.getByRole('heading', { name: /^Referral saved in the record, not delivered/ }).waitFor();
+  expect(await page.locator('.fp-referral-status').textContent()).toMatch(/does not have it yet/);
+  expect(await storedFeedback(page)).toEqual([]);
+  await checkScreen(page, 'referral-delivery-failed-400', { dir: '/tmp/shots' });
+  await page.unroute(isHubPost);
+
+  await page.getByRole('button', { name: 'Try delivery again' }).click();
+  await page.getByRole('heading', { name: /^Referral sent to Pennine/ }).waitFor();
+  expect(await page.locator('.fp-referral-status').textContent()).toBe(
+    'Status: Waiting for Pennine Work and Wellbeing Case Management to accept it',
+  );
+  expect(await page.getByRole('status').filter({ hasText: 'referral hub' }).textContent()).toMatch(/^Sent/);
+  await checkScreen(page, 'referral-confirmation-sent-400', { dir: '/tmp/shots' });
+  // Sent: now the prompt's answer is stored.
+  expect(await storedFeedback(page)).toEqual([expect.objectContaining({ outcome: 'accepted' })]);
+  await page.getByRole('button', { name: 'Back to the patient' }).click();
+  await page.getByRole('heading', { name: 'Work and health', level: 1 }).waitFor();
+  expect(await page.getByRole('dialog').count()).toBe(0);
+  await page.close();
+
+  expect(await promptsOnLaunch('peter')).toBe(false);
+}, 90_000);

@@ -136,4 +136,112 @@ describe('App', () => {
     expect(screen.getByText(/national defaults are in use\. The settings file was not JSON\./)).toBeTruthy();
     expect(screen.getByText('The practice Organization could not be read.')).toBeTruthy();
   });
+
+  async function sendFromForm() {
+    await screen.findByRole('radio', { name: 'Northfield Work Coach Service' });
+    fireEvent.change(screen.getByLabelText('Phone'), { target: { value: '07700 900123' } });
+    fireEvent.click(screen.getByRole('checkbox', { name: /agrees to this referral/ }));
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Send referral' }));
+    });
+  }
+
+  it('Refer now then Cancel: nothing is recorded and the prompt is back', async () => {
+    const { feedbackStore, context } = renderApp('peter');
+    fireEvent.click(screen.getByRole('button', { name: 'Refer now' }));
+    await screen.findByRole('radio', { name: 'Northfield Work Coach Service' });
+    expect(feedbackStore.list(patientKeyOf(context.record.patient))).toEqual([]);
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    });
+    expect(screen.getByRole('dialog').textContent).toContain('Off work 4 weeks');
+    expect(feedbackStore.list(patientKeyOf(context.record.patient))).toEqual([]);
+  });
+
+  it('Refer now is recorded as accepted only once the referral is sent: after a failed delivery, when the retry gets through', async () => {
+    const retry = jest.fn(async () => ({ state: 'queued' as const }));
+    const onSendReferral = jest.fn<
+      ReturnType<AppProps['onSendReferral']>,
+      Parameters<AppProps['onSendReferral']>
+    >(async ({ identifier }) => ({
+      status: 'requested',
+      identifier: identifier.value,
+      inRecord: true,
+      delivery: { state: 'failed', reason: 'The referral hub did not answer.' },
+      retryDelivery: retry,
+    }));
+    const { feedbackStore, context } = renderApp('peter', { onSendReferral });
+    const key = patientKeyOf(context.record.patient);
+    fireEvent.click(screen.getByRole('button', { name: 'Refer now' }));
+    await sendFromForm();
+    expect(feedbackStore.list(key)).toEqual([]);
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Try delivery again' }));
+    });
+    expect(retry).toHaveBeenCalledTimes(1);
+    expect(feedbackStore.list(key)).toEqual([expect.objectContaining({ outcome: 'accepted' })]);
+  });
+
+  it('after sending without a hub, the panel lists the referral with its services, date and where it is', async () => {
+    const { feedbackStore, context } = renderApp('peter', {
+      onSendReferral: async ({ identifier }) => ({
+        status: 'requested',
+        identifier: identifier.value,
+        inRecord: true,
+        delivery: { state: 'failed', reason: 'No answer.' },
+      }),
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Refer now' }));
+    await sendFromForm();
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Back to the patient' }));
+    });
+    // Saved in the record: no prompt this launch, though delivery failed.
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(feedbackStore.list(patientKeyOf(context.record.patient))).toEqual([]);
+    const list = screen.getByRole('list', { name: 'Referrals sent just now' });
+    expect(list.textContent?.replace(/\s+/g, ' ')).toBe(
+      'Not delivered Northfield Work Coach Service, 21 November 2026: employment support' +
+        'In the patient’s record; not delivered: phone them on 0113 496 0002.',
+    );
+    expect(screen.queryByText('No work and health referrals in the record.')).toBeNull();
+  });
+
+  it.each([
+    ['the hub does not list it yet', false, 1],
+    ['the hub lists it already', true, 0],
+  ])('with a hub: the referral just sent shows once (%s)', async (_l, hubHasIt, sentShown) => {
+    let sentId = '';
+    const hub = {
+      list: jest.fn(async () =>
+        hubHasIt && sentId
+          ? [
+              {
+                id: sentId,
+                status: 'requested',
+                deliveryState: 'pending',
+                provider: { id: 'work-coach-service', name: 'Northfield Work Coach Service' },
+                timeline: [],
+              },
+            ]
+          : [],
+      ),
+      cancel: jest.fn(),
+    };
+    renderApp('peter', {
+      hub,
+      onSendReferral: async ({ identifier }) => {
+        sentId = identifier.value;
+        return { status: 'requested', identifier: identifier.value, delivery: { state: 'queued' } };
+      },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Refer now' }));
+    await sendFromForm();
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Back to the patient' }));
+    });
+    await act(async () => new Promise((r) => setTimeout(r, 0)));
+    expect(document.querySelectorAll('[data-sent]')).toHaveLength(sentShown);
+    expect(document.querySelectorAll(`[data-referral="${sentId}"]`)).toHaveLength(hubHasIt ? 1 : 0);
+  });
 });
