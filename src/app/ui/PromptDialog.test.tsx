@@ -3,7 +3,7 @@ import { act, cleanup, fireEvent, render, screen, within } from '@testing-librar
 import { CODE_SYSTEM } from '../../domain/codes.js';
 import { currentEpisode } from '../../domain/episodes.js';
 import { type Card, evaluate, type PromptFeedback } from '../../domain/evaluate.js';
-import { PromptDialog } from './PromptDialog.js';
+import { loadSms, PromptDialog } from './PromptDialog.js';
 import { smsLength } from './selfReferral.js';
 import { sampleContext, TODAY } from './testSupport.js';
 import { focusableIn } from './useFocusTrap.js';
@@ -49,6 +49,8 @@ function setup(overrides: Partial<Parameters<typeof PromptDialog>[0]> = {}) {
 }
 
 afterEach(cleanup);
+// The SMS text comes in its own chunk; the dialog fetches it on opening (see the e2e suites).
+beforeAll(() => loadSms());
 
 describe('PromptDialog', () => {
   it('is a modal dialog labelled by its heading, saying why, with the practice wording and source', () => {

@@ -14,7 +14,13 @@ import type { Provider } from '../../domain/directory.js';
 import type { Card } from '../../domain/evaluate.js';
 import type { RecordedFeedback } from '../feedback/store.js';
 import { formatDate } from './format.js';
-import { SMS_MAX, selfReferralProviders, smsLength, smsText } from './selfReferral.js';
+import { SMS_MAX, selfReferralProviders } from './selfReferralProviders.js';
+
+/** The SMS text (GSM-7 tables) loads in its own chunk, fetched as soon as the prompt shows. */
+type Sms = typeof import('./selfReferral.js');
+let sms: Sms | undefined;
+export const loadSms = (): Promise<Sms> => import('./selfReferral.js').then((m) => (sms = m));
+
 import { useFocusTrap } from './useFocusTrap.js';
 
 export interface PromptDialogProps {
@@ -110,6 +116,10 @@ export function PromptDialog(props: PromptDialogProps) {
   const eligible = options.filter((o) => o.eligible);
   const ineligible = options.filter((o) => !o.eligible);
   const recommended = eligible[0]?.id;
+  useEffect(() => {
+    const timer = setTimeout(() => void loadSms().catch(() => undefined), 0);
+    return () => clearTimeout(timer);
+  }, []);
   // The card's suggestion for the recommended provider: what "Refer now" opens.
   const suggestion = card.suggestions?.find((s) => s.isRecommended);
 
@@ -336,6 +346,10 @@ function SelfReferralView(
 ) {
   const id = useId();
   const [copied, setCopied] = useState('');
+  const [, setLoaded] = useState(sms);
+  useEffect(() => {
+    if (!sms) void loadSms().then(setLoaded, () => undefined);
+  }, []);
   const copy = async (provider: Provider, text: string) => {
     const write = props.copyText ?? ((t: string) => navigator.clipboard.writeText(t));
     try {
@@ -358,7 +372,7 @@ function SelfReferralView(
       ) : (
         props.providers.map((provider) => {
           const self = provider.selfReferral;
-          const sms = smsText(provider);
+          const text = sms?.smsText(provider) ?? '';
           return (
             <div key={provider.id} className="fp-self-referral">
               <h4 className="nhsuk-heading-xs">{provider.name}</h4>
@@ -375,19 +389,19 @@ function SelfReferralView(
               )}
               <div className="nhsuk-form-group fp-no-print">
                 <label className="nhsuk-label" htmlFor={`${id}-${provider.id}`}>
-                  Text message ({smsLength(sms)} of {SMS_MAX} characters)
+                  Text message ({sms?.smsLength(text) ?? 0} of {SMS_MAX} characters)
                 </label>
                 <textarea
                   className="nhsuk-textarea"
                   id={`${id}-${provider.id}`}
-                  rows={Math.max(3, Math.ceil(sms.length / 34))}
+                  rows={Math.max(3, Math.ceil(text.length / 34))}
                   readOnly
-                  value={sms}
+                  value={text}
                 />
                 <button
                   type="button"
                   className="nhsuk-button nhsuk-button--small nhsuk-button--secondary"
-                  onClick={() => void copy(provider, sms)}
+                  onClick={() => void copy(provider, text)}
                 >
                   Copy text<span className="nhsuk-u-visually-hidden"> for {provider.name}</span>
                 </button>

@@ -1,28 +1,12 @@
-/** Self-referral details a GP gives the patient: which providers take them, and a text for an SMS. */
+/**
+ * Self-referral details a GP gives the patient: which providers take them (selfReferralProviders.ts,
+ * re-exported), and a text for an SMS. This module loads only when the self-referral view opens.
+ */
 
 import type { Provider } from '../../domain/directory.js';
-import type { ProviderOption } from '../../domain/evaluate.js';
+import { SMS_MAX } from './selfReferralProviders.js';
 
-export const SMS_MAX = 160;
-
-/**
- * Providers the patient can contact themselves: those in the prompt's options with self-referral
- * details that are eligible, or ineligible only because they are not taking GP referrals (a
- * paused service may still take self-referrals).
- */
-export function selfReferralProviders(
-  options: readonly ProviderOption[] | undefined,
-  directory: readonly Provider[],
-): Provider[] {
-  const out: Provider[] = [];
-  for (const option of options ?? []) {
-    const provider = directory.find((p) => p.id === option.id);
-    if (!provider?.selfReferral) continue;
-    const onlyPaused = !option.eligible && option.reasons.every((r) => r.startsWith('Not taking referrals'));
-    if (option.eligible || onlyPaused) out.push(provider);
-  }
-  return out;
-}
+export { SMS_MAX, selfReferralProviders } from './selfReferralProviders.js';
 
 /** GSM 03.38: the extension table (two septets: escape + char), and the default alphabet's non-ASCII part. */
 const GSM_EXTENDED = '^{}\\[~]|€';
