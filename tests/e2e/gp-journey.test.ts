@@ -70,6 +70,10 @@ it('Peter: the prompt appears in the record, and one click leads to a referral t
     'Done In the patient’s record',
     'Sending With the referral hub, which delivers it to Pennine Work and Wellbeing Case Management and tells you if it cannot',
   ]);
+  // The referral's status, in words, next to where it is.
+  expect(await page.locator('.fp-referral-status').textContent()).toBe(
+    'Status: Waiting for Pennine Work and Wellbeing Case Management to accept it',
+  );
   const reference = (await page.locator('.fp-identifier').textContent())?.replace('Reference: ', '') ?? '';
   const providerSearch = `${env.sandbox.url}/providers/case-managed-support/fhir/ServiceRequest?identifier=${encodeURIComponent(`${ID_SYSTEM.referral}|${reference}`)}`;
   let found: Bundle<ServiceRequest> = { resourceType: 'Bundle', type: 'searchset', total: 0 };
