@@ -820,6 +820,12 @@ export const VIGNETTE_INDEX: readonly VignetteIndexEntry[] = [
     summary:
       'Fit notes in other shapes: a GP-record coded entry (Med3 issued), a scanned Med3 document, and a structured note with a duplicate coded entry; one 71-day episode.',
   },
+  {
+    key: 'short-absence',
+    name: 'Test Shortabsence',
+    summary:
+      'Employed, ankle sprain: one 10-day fit note started 9 days ago, under every threshold (the first is 14 days): no prompt, but the GP can still refer.',
+  },
 ];
 
 type RecordFactory = (b: RecordBuilder, nhs: () => string) => void;
@@ -1194,6 +1200,29 @@ const FACTORIES: Record<string, RecordFactory> = {
     b.add(
       ...referralResources(b, { nhsNumber, episodeStart: b.day(-49), fitNotes: [n1, n2], authoredDay: -35 }),
     );
+  },
+
+  'short-absence': (b, nhs) => {
+    b.patient({
+      given: 'Test',
+      family: 'Shortabsence',
+      gender: 'male',
+      age: 36,
+      birthdayDaysAgo: 77,
+      nhsNumber: nhs(),
+      address: ADDRESS('17 Test Street', 'LS7 3QS'),
+      phone: '07700 900217',
+    })
+      .employment({
+        status: 'employed',
+        recorded: -8,
+        employerName: 'Example Parcels Ltd',
+        employerSize: 120,
+      })
+      .occupation('Parcel sorter', -8)
+      .condition('ankle-sprain', CONCEPTS.ankleSprain, { onset: -10, recorded: -8 });
+    // Days -8 … 1: 10 days in all, 9 of them so far; no rule fires before 14.
+    b.note({ start: -8, end: 1, fitness: 'not-fit', dx: [CONCEPTS.ankleSprain] });
   },
 
   'no-notes': (b, nhs) => {

@@ -88,11 +88,13 @@ it('Peter: the prompt appears in the record, and one click leads to a referral t
   await page.close();
 }, 90_000);
 
-it('a patient under every threshold gets no prompt and a working Refer button', async () => {
-  const page = await openApp('no-notes');
+it('a patient under every threshold gets no prompt, sees the current absence and a working Refer button', async () => {
+  // short-absence: employed, one fit note, 10 days in all (the first rule is at 14).
+  const page = await openApp('short-absence');
   const refer = page.getByRole('button', { name: 'Refer', exact: true });
   await refer.waitFor({ timeout: 20_000 });
   expect(await page.getByRole('dialog').count()).toBe(0);
+  await expect(page.getByText(/10 days/).first().textContent()).resolves.toMatch(/10 days/);
   await check(page, 'no-prompt');
   await refer.click();
   await page.getByRole('heading', { name: 'Refer to a work and health provider' }).waitFor();
