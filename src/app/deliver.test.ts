@@ -296,6 +296,26 @@ describe('sendReferral', () => {
     expect(result).toMatchObject({ inRecord: false, delivery: { state: 'delivered' } });
   });
 
+  it.each<[string, string, boolean]>([
+    ['every type the referral holds', 'patient/ServiceRequest.c patient/Task.c', true],
+    [
+      'the referral’s types but not a work Observation it does not hold',
+      'patient/*.rs patient/ServiceRequest.c patient/Task.c',
+      true,
+    ],
+    ['not every type the referral holds', 'patient/ServiceRequest.c', false],
+    ['create only for a restricted kind', 'patient/ServiceRequest.c?category=x patient/Task.c', false],
+  ])('with the granted scopes, writes to the record when they cover %s', async (_l, scope, saved) => {
+    const { access, calls } = record(false);
+    const result = await sendReferral(
+      { ...access, tokenResponse: { scope } },
+      { bundle, provider: oh, identifier },
+      async () => ({ state: 'delivered' }),
+    );
+    expect(calls).toHaveLength(saved ? 1 : 0);
+    expect(result.inRecord).toBe(saved);
+  });
+
   it.each<[string, Provider, Delivery]>([
     ['not sent', workCoach, { state: 'not-sent', reason: 'It needs the hub.' }],
     ['failed', oh, { state: 'failed', reason: 'The connection failed.' }],

@@ -17,6 +17,7 @@
 import type { Bundle, BundleEntry, OperationOutcome } from '@medplum/fhirtypes';
 import type { Provider } from '../domain/directory.js';
 import type { FhirRequester } from './smart/index.js';
+import { canWriteBundle } from './smart/scopes.js';
 import type { SendResult } from './ui/types.js';
 
 /** What became of handing a referral to its provider. */
@@ -234,7 +235,13 @@ export class RecordIncompleteError extends Error {}
 /** What sendReferral needs of the launch: a way to the record's FHIR server, and whether it may write. */
 export interface RecordAccess {
   requester: Pick<FhirRequester, 'request' | 'fhirBaseUrl'>;
+  /** Whether the launch may write any referral (with its work Observations) to the record. */
   canWrite: boolean;
+  /**
+   * The scopes granted: when given, whether this referral can be written is judged against what its
+   * bundle holds (a referral without work Observations needs no Observation create).
+   */
+  tokenResponse?: { scope?: string | undefined };
 }
 
 export interface ReferralToDeliver {
@@ -268,7 +275,9 @@ export async function sendReferral(
   handOver: HandOver = handOverToProvider,
 ): Promise<SendResult> {
   const { bundle, provider } = referral;
-  if (access.canWrite) {
+  const canWrite =
+    access.tokenResponse === undefined ? access.canWrite : canWriteBundle(access.tokenResponse.scope, bundle);
+  if (canWrite) {
     const answer = await access.requester.request<Bundle | undefined>(access.requester.fhirBaseUrl, {
       method: 'POST',
       body: JSON.stringify(bundle),
@@ -278,7 +287,7 @@ export async function sendReferral(
     }
   }
   const delivery = await handOver(provider, bundle);
-  if (!access.canWrite && (delivery.state === 'failed' || delivery.state === 'not-sent')) {
+  if (!canWrite && (delivery.state === 'failed' || delivery.state === 'not-sent')) {
     throw new Error(
       `${delivery.reason} The referral is not in the patient’s record either, because the clinical system does not let this app save to it. ${phoneLine(provider)}`,
     );
@@ -286,7 +295,7 @@ export async function sendReferral(
   return {
     status: taskStatus(bundle),
     identifier: referral.identifier.value,
-    inRecord: access.canWrite,
+    inRecord: canWrite,
     delivery,
     ...(delivery.state === 'failed' ? { retryDelivery: () => handOver(provider, bundle) } : {}),
   };

@@ -156,6 +156,7 @@ export const FITNOTE_PROMPT_SCOPES = [
   'patient/Condition.rs',
   'patient/DocumentReference.rs',
   'patient/QuestionnaireResponse.rs',
+  'patient/Procedure.rs',
   'patient/ServiceRequest.crus',
   'patient/Task.crus',
   'patient/Consent.crus',

@@ -196,7 +196,7 @@ export async function issueFitNote(
   await page.check(note.fitness === 'not-fit' ? '#fitness' : '#fitness-2');
   await page.selectOption('#condition', note.condition);
   await Promise.all([
-    page.waitForURL(/\?issued=1$/),
+    page.waitForURL(/\?issued=[^&]+$/),
     page.getByRole('button', { name: 'Issue fit note' }).click(),
   ]);
 }

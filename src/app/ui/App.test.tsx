@@ -90,6 +90,8 @@ describe('App', () => {
       'fitnote-2',
     ]);
     expect(request.authoredOn).toBe(NOW.toISOString());
+    // Without a consultation in the launch, the referral names none.
+    expect(request.encounter).toBeUndefined();
     expect(
       screen.getByRole('heading', { name: 'Referral sent to Northfield Work Coach Service' }),
     ).toBeTruthy();
@@ -99,6 +101,20 @@ describe('App', () => {
     // The prompt was accepted and the referral is live: no prompt, the panel with Refer.
     expect(screen.queryByRole('dialog')).toBeNull();
     expect(screen.getByRole('button', { name: 'Refer' })).toBeTruthy();
+  });
+
+  it('names the consultation the app was launched in on the ServiceRequest', async () => {
+    const context = { ...sampleContext('peter'), encounterRef: 'Encounter/consultation-peter' };
+    const { onSendReferral } = renderApp('peter', { context });
+    fireEvent.click(screen.getByRole('button', { name: 'Refer now' }));
+    await screen.findByRole('radio', { name: 'Northfield Work Coach Service' });
+    fireEvent.change(screen.getByLabelText('Phone'), { target: { value: '07700 900123' } });
+    fireEvent.click(screen.getByRole('checkbox', { name: /agrees to this referral/ }));
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Send referral' }));
+    });
+    const request = onSendReferral.mock.calls[0]?.[0]?.bundle.entry?.[0]?.resource as ServiceRequest;
+    expect(request.encounter).toEqual({ reference: 'Encounter/consultation-peter' });
   });
 
   it('with no prompt shows the panel, and Refer opens the form', () => {

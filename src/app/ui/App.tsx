@@ -171,6 +171,8 @@ export function App(props: AppProps) {
       provider,
       ...(episode ? { episode } : {}),
       fitNoteRefs: (episode?.noteRefs ?? []).filter((ref) => ref.startsWith('Observation/')),
+      // The consultation the app was launched in, when the EHR named one.
+      ...(context.encounterRef ? { encounterRef: context.encounterRef } : {}),
       // The episode's notes themselves: copied into the referral when the patient shares their dates.
       fitNotes: record.notes.filter((note) => episode?.noteRefs.includes(note.ref) ?? false),
       form,
