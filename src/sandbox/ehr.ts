@@ -376,7 +376,10 @@ export function ehrHandler(options: EhrOptions): SandboxHandler {
         req,
         res,
         404,
-        messagePage('Patient not found', `The sandbox holds no patient with the id "${id}".`),
+        messagePage(
+          'Patient not found',
+          `The sandbox holds no patient with the id "${id}". Check the address, or choose the patient from the list.`,
+        ),
       );
       return;
     }
@@ -544,7 +547,10 @@ export function ehrHandler(options: EhrOptions): SandboxHandler {
         req,
         res,
         404,
-        messagePage('Patient not found', `The sandbox holds no patient with the id "${id}".`),
+        messagePage(
+          'Patient not found',
+          `The sandbox holds no patient with the id "${id}". Check the address, or choose the patient from the list.`,
+        ),
       );
       return;
     }

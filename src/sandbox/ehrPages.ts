@@ -81,7 +81,7 @@ export interface AccountView {
 
 /** The form that changes who the EHR says is signed in (a cookie; no password: synthetic users). */
 function accountForm(account: AccountView): string {
-  return `<form class="ehr-account" method="post" action="/ehr/user">
+  return `<form class="ehr-account" method="post" action="/ehr/user" aria-label="Signed-in user">
 <input type="hidden" name="back" value="${e(account.back)}">
 <label class="nhsuk-label" for="ehr-user">Signed in as</label>
 <select class="nhsuk-select" id="ehr-user" name="user">

@@ -824,7 +824,7 @@ export const VIGNETTE_INDEX: readonly VignetteIndexEntry[] = [
     key: 'short-absence',
     name: 'Test Shortabsence',
     summary:
-      'Employed, ankle sprain: one 10-day fit note started 9 days ago, under every threshold (the first is 14 days): no prompt, but the GP can still refer.',
+      'Employed, ankle sprain: one 10-day fit note started 8 days ago (9 days off so far), under every threshold (the first is 14 days): no prompt, but the GP can still refer.',
   },
 ];
 

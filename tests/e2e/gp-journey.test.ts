@@ -89,12 +89,20 @@ it('Peter: the prompt appears in the record, and one click leads to a referral t
 }, 90_000);
 
 it('a patient under every threshold gets no prompt, sees the current absence and a working Refer button', async () => {
-  // short-absence: employed, one fit note, 10 days in all (the first rule is at 14).
+  // short-absence: employed, one fit note from 13 to 22 November (E2E_TODAY is the 21st), 10 days in all;
+  // the first rule is at 14.
   const page = await openApp('short-absence');
   const refer = page.getByRole('button', { name: 'Refer', exact: true });
   await refer.waitFor({ timeout: 20_000 });
   expect(await page.getByRole('dialog').count()).toBe(0);
-  await expect(page.getByText(/10 days/).first().textContent()).resolves.toMatch(/10 days/);
+  const absence = page.locator('.fp-panel dl .nhsuk-summary-list__row');
+  expect(await absence.filter({ hasText: 'Days off' }).locator('dd').textContent()).toBe(
+    '10 days, covered to 22 November 2026',
+  );
+  expect(await absence.filter({ hasText: 'Fit notes' }).locator('dd').textContent()).toBe(
+    '1 fit note, latest issued 13 November 2026',
+  );
+  expect(await absence.filter({ hasText: 'Condition' }).locator('dd').textContent()).toBe('Sprained ankle');
   await check(page, 'no-prompt');
   await refer.click();
   await page.getByRole('heading', { name: 'Refer to a work and health provider' }).waitFor();

@@ -1,11 +1,13 @@
 /**
  * The sandbox's own pages in a real browser, at desktop width and at 400 px (the app's side panel):
- * the index, the clinician picker of the SMART authorization server, and its error page. Each must
- * pass axe; screenshots go to test-results/ for a person to look at.
+ * the index, the clinician picker of the SMART authorization server, and its error page, and the
+ * index's form switching a simulated sign-in error on and off. Each must pass axe; screenshots go to
+ * test-results/ for a person to look at.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { getSimulatedError } from '../../src/sandbox/smartAuth.js';
 import { newUkPage } from './browser.js';
-import { checkScreen, setUpE2e } from './support.js';
+import { checkScreen, setUpE2e, simulate } from './support.js';
 
 const env = setUpE2e({ requireApp: false });
 
@@ -62,4 +64,43 @@ describe.each([
     },
     30_000,
   );
+});
+
+describe.each([
+  ['desktop', 1024],
+  ['side panel', 400],
+])('the index page at %s width (%d px)', (_label, width) => {
+  it('switches a simulated sign-in error on, says so, and switches back to None', async () => {
+    const page = await newUkPage(env.browser, { width, height: 800 });
+    try {
+      const switchAndReload = () =>
+        Promise.all([
+          page.waitForResponse((r) => r.url() === `${env.sandbox.url}/` && r.request().method() === 'GET'),
+          page.getByRole('button', { name: 'Switch' }).click(),
+        ]).then(() => page.waitForLoadState());
+      await page.goto(`${env.sandbox.url}/`);
+      const status = page.getByRole('status');
+      expect(await status.textContent()).toBe('None is on: sign-in works normally.');
+      expect(await page.getByRole('radio', { name: 'None: everything works normally' }).isChecked()).toBe(
+        true,
+      );
+
+      await page.getByRole('radio', { name: /^Token expired/ }).check();
+      await switchAndReload();
+      expect(await status.textContent()).toBe(
+        'On now: Token expired: access tokens are issued already expired.',
+      );
+      expect(await page.getByRole('radio', { name: /^Token expired/ }).isChecked()).toBe(true);
+      expect(getSimulatedError()).toBe('expired_token');
+      await checkScreen(page, `sandbox-index-error-on-${width}`, { dir: 'test-results' });
+
+      await page.getByRole('radio', { name: 'None: everything works normally' }).check();
+      await switchAndReload();
+      expect(await status.textContent()).toBe('None is on: sign-in works normally.');
+      expect(getSimulatedError()).toBeUndefined();
+    } finally {
+      await simulate(env.sandbox, null);
+      await page.close();
+    }
+  }, 30_000);
 });
