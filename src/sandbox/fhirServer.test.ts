@@ -1,8 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { badRequest, getStatus, notFound, OperationOutcomeError, preconditionFailed } from '@medplum/core';
 import type { Bundle, OperationOutcome, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes';
+import { packageRoot } from '../fhir/profiles.js';
 import {
   type AccessTokenInfo,
   checkAuthorization,
@@ -404,8 +407,22 @@ describe('the HTTP handler', () => {
     return { status: res.status, headers: res.headers, body: (await res.json()) as T };
   };
 
-  it('loads every example record once', () => {
-    expect(fhir.loaded).toBeGreaterThan(50);
+  it('loads every example record once: each sample patient, and each shared resource once', async () => {
+    const dir = path.join(packageRoot(), 'examples', 'records');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    const patients = (await fhir.repo.searchResources<Patient>({ resourceType: 'Patient', count: 1000 }))
+      .map((p) => p.id)
+      .sort();
+    expect(patients).toEqual(files.map((f) => f.replace(/\.json$/, '')).sort());
+    expect(patients).toHaveLength(17);
+    const distinct = new Set(
+      files.flatMap((f) =>
+        ((JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Bundle).entry ?? []).map(
+          (e) => `${e.resource?.resourceType}/${e.resource?.id}`,
+        ),
+      ),
+    );
+    expect(fhir.loaded).toBe(distinct.size);
   });
 
   it('leaves other paths, and the SMART discovery document, to other handlers', async () => {
