@@ -54,7 +54,7 @@ const STYLE = `
   .ehr-account { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 12px; background: #fff; padding: 8px 16px; border-bottom: 1px solid #d8dde0; }
   .ehr-account .nhsuk-label { margin: 0; font-weight: 600; }
   .ehr-account .nhsuk-select { min-width: 0; max-width: 100%; }
-  .ehr-account .nhsuk-button { margin: 0; }
+  .ehr-account .nhsuk-button { margin: 0; width: auto; }
   .ehr-consultation { margin: 0 0 16px; }
   .ehr-form .nhsuk-form-group { margin-bottom: 24px; }
   .ehr-form input[type=date] { max-width: 12em; }
