@@ -14,9 +14,10 @@
  * record has it, so a failed delivery never loses the referral. Resending is safe in both places:
  * every entry is a conditional create on the referral's identifier.
  */
-import type { Bundle, BundleEntry, OperationOutcome } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import type { Provider } from '../domain/directory.js';
 import type { FhirRequester } from './smart/index.js';
+import { outcomeText } from './smart/requester.js';
 import { canWriteBundle } from './smart/scopes.js';
 import type { SendResult } from './ui/types.js';
 
@@ -41,14 +42,6 @@ export interface HandOverOptions {
 }
 
 export const DELIVERY_TIMEOUT_MS = 15_000;
-
-/** The text of an OperationOutcome's issues, when `body` is one. */
-export function outcomeText(body: unknown): string | undefined {
-  const outcome = body as OperationOutcome | undefined;
-  if (outcome?.resourceType !== 'OperationOutcome' || !Array.isArray(outcome.issue)) return undefined;
-  const texts = outcome.issue.map((i) => i.details?.text ?? i.diagnostics).filter((t): t is string => !!t);
-  return texts.length > 0 ? texts.join(' ') : undefined;
-}
 
 const isSuccess = (entry: BundleEntry): boolean => /^2\d\d/.test(entry.response?.status ?? '');
 

@@ -10,6 +10,7 @@
 import * as z from 'zod/mini';
 import { ADVICE_CODES } from '../domain/codes.js';
 import { RETURN_TO_WORK_GOALS, type ReferralOutcome } from '../domain/outcomeCodes.js';
+import { outcomeText } from './smart/requester.js';
 
 const TimelineEntrySchema = z.object({ at: z.string(), event: z.string(), text: z.string() });
 
@@ -83,16 +84,6 @@ const FINAL = new Set(['completed', 'cancelled', 'rejected']);
 /** Whether the GP may still ask for the referral to be cancelled. */
 export function canCancel(referral: Pick<HubReferral, 'status'>): boolean {
   return !FINAL.has(referral.status);
-}
-
-function outcomeText(body: unknown): string | undefined {
-  const issues = (body as { issue?: { diagnostics?: unknown; details?: { text?: unknown } }[] } | undefined)
-    ?.issue;
-  if (!Array.isArray(issues)) return undefined;
-  const texts = issues
-    .map((i) => (typeof i?.details?.text === 'string' ? i.details.text : i?.diagnostics))
-    .filter((t): t is string => typeof t === 'string' && t.trim() !== '');
-  return texts.length > 0 ? texts.join(' ') : undefined;
 }
 
 function parseView(value: unknown): HubReferral | undefined {

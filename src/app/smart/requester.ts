@@ -64,15 +64,19 @@ export async function withTimeout<T>(
   }
 }
 
-/** The diagnostics of an OperationOutcome body, when there is one. */
-function outcomeText(body: unknown): string | undefined {
-  const issues = (
-    body as { resourceType?: string; issue?: Array<{ diagnostics?: string; details?: { text?: string } }> }
-  )?.issue;
-  if ((body as { resourceType?: string })?.resourceType !== 'OperationOutcome' || !Array.isArray(issues)) {
-    return undefined;
-  }
-  const texts = issues.map((i) => i.diagnostics ?? i.details?.text).filter((t): t is string => !!t);
+/**
+ * The text of an OperationOutcome's issues (each issue's `details.text`, meant for people, else its
+ * `diagnostics`), when `body` is one; undefined for anything else or an outcome with no text.
+ */
+export function outcomeText(body: unknown): string | undefined {
+  const outcome = body as
+    | { resourceType?: unknown; issue?: Array<{ diagnostics?: unknown; details?: { text?: unknown } }> }
+    | undefined;
+  const type = outcome?.resourceType;
+  if ((type !== undefined && type !== 'OperationOutcome') || !Array.isArray(outcome?.issue)) return undefined;
+  const texts = outcome.issue
+    .map((i) => (typeof i?.details?.text === 'string' ? i.details.text : i?.diagnostics))
+    .filter((t): t is string => typeof t === 'string' && t.trim() !== '');
   return texts.length > 0 ? texts.join(' ') : undefined;
 }
 

@@ -27,8 +27,9 @@ import {
   ReferralFormSchema,
   ReferralInputError,
 } from '../../domain/referral.js';
-import { outcomeText, RecordIncompleteError } from '../deliver.js';
+import { RecordIncompleteError } from '../deliver.js';
 import { classifyFailure, FhirRequestError } from '../smart/failures.js';
+import { outcomeText } from '../smart/requester.js';
 import { languageName } from './format.js';
 
 export type ContactMethod = ReferralFormInput['contact']['preferredMethod'];
